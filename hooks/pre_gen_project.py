@@ -1,0 +1,95 @@
+"""Refuse answers that would generate a broken project, before anything is written.
+
+Reads the answers as data. Standard library only. A refusal exits non-zero with one
+line naming the answer, the value given and an example of a good one; cookiecutter
+then removes the project folder it created.
+"""
+
+import json
+import keyword
+import re
+import sys
+from urllib.parse import urlsplit
+
+ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
+
+# Names a package must not take: they would shadow a module the project imports.
+TAKEN_NAMES = set(sys.stdlib_module_names) | {
+    "alembic", "argon2", "email_validator", "fastapi", "httpx", "httpx2", "mypy",
+    "peewee", "playhouse", "psycopg", "pydantic", "pymysql", "pytest", "ruff",
+    "sqlalchemy", "starlette", "tests", "uvicorn",
+}  # fmt: skip
+SERVER_SCHEMES = {"postgresql", "postgresql+psycopg", "mysql", "mysql+pymysql"}
+URL_EXAMPLES = (
+    "sqlite:///./app.db, postgresql://user:password@localhost:5432/app "
+    "or mysql://user:password@localhost:3306/app"
+)
+# Characters a URL never needs unescaped; refused so the value stays plain data.
+UNSAFE_URL_CHARS = re.compile(r"[\s\"'\\`{}<>]")
+
+
+class Refused(Exception):
+    def __init__(self, answer: str, problem: str, example: str) -> None:
+        value = ANSWERS.get(answer)
+        super().__init__(f"{answer}={value!r} is refused: {problem}. Example: {example}")
+
+
+def check_project_slug(slug: str) -> None:
+    example = "my-sql-app"
+    if not slug.strip():
+        raise Refused("project_slug", "it is empty", example)
+    if "/" in slug or "\\" in slug or slug in {".", ".."} or ".." in slug:
+        raise Refused("project_slug", "it must be one directory name, not a path", example)
+    if slug != slug.strip() or any(not char.isprintable() for char in slug):
+        raise Refused("project_slug", "no control characters or edge spaces", example)
+
+
+def check_package_name(name: str) -> None:
+    example = "sql_app"
+    if not name.isidentifier() or not name.isascii():
+        raise Refused("package_name", "it must be a Python identifier (ASCII)", example)
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        raise Refused("package_name", "it is a Python keyword", example)
+    if name.lower() in TAKEN_NAMES:
+        raise Refused("package_name", "it would shadow a module the project imports", example)
+
+
+def check_database_url(url: str) -> None:
+    def refuse(problem: str) -> Refused:
+        return Refused("database_url", problem, URL_EXAMPLES)
+
+    if UNSAFE_URL_CHARS.search(url) or not url.isprintable():
+        raise refuse("it contains spaces, quotes, braces or backslashes (percent-encode them)")
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise refuse("it is not a URL")
+    if scheme == "sqlite":
+        # sqlite://name.db (two slashes) reads as a host name and gives an
+        # in-memory database in both ORMs; a file path needs three slashes.
+        if not rest.startswith("/") or rest in {"/", "/:memory:"} or "?" in rest:
+            raise refuse("SQLite needs a file path after three slashes")
+        return
+    if scheme not in SERVER_SCHEMES:
+        raise refuse(f"the scheme {scheme!r} is not supported")
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise refuse("the port is not a number") from None
+    if not parts.hostname:
+        raise refuse("it names no host")
+    if not parts.path.strip("/") or "/" in parts.path.strip("/"):
+        raise refuse("it names no database (one path segment after the host)")
+
+
+def main() -> None:
+    try:
+        check_project_slug(ANSWERS["project_slug"])
+        check_package_name(ANSWERS["package_name"])
+        check_database_url(ANSWERS["database_url"])
+    except Refused as refusal:
+        sys.exit(f"ERROR: {refusal}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""The engine, and one Session per request opened by an ASGI middleware."""
+
+import os
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import anyio
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .models import Base
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "{{ cookiecutter.database_url }}")
+# Connections kept per process. At most this many requests use the database at
+# once; the rest queue, so worker threads never all block waiting for the pool.
+POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "10"))
+
+# Plain postgresql:// and mysql:// URLs mean psycopg 3 and PyMySQL here.
+DRIVERS = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
+
+
+def engine_url(url: str) -> URL:
+    parsed = make_url(url)
+    return parsed.set(drivername=DRIVERS.get(parsed.drivername, parsed.drivername))
+
+
+engine = create_engine(
+    engine_url(DATABASE_URL), pool_size=POOL_SIZE, max_overflow=0, pool_pre_ping=True
+)
+SessionLocal = sessionmaker(engine, expire_on_commit=False)
+
+if engine.dialect.name == "sqlite":
+
+    @event.listens_for(engine, "connect")
+    def enforce_foreign_keys(dbapi_connection: Any, _: object) -> None:
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+
+class SessionMiddleware:
+    """Opens a Session for each HTTP request and closes it once the response is sent.
+
+    A pure ASGI middleware, unlike `@app.middleware("http")`: it wraps the whole
+    response, streaming body and background tasks included. The Session connects
+    lazily, so requests that never query (/docs) take no connection. Closing rolls
+    back whatever the request left uncommitted, even when the endpoint raised.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.slots = anyio.Semaphore(POOL_SIZE)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        async with self.slots:
+            session = SessionLocal()
+            scope.setdefault("state", {})["db"] = session
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                await run_in_threadpool(session.close)
+
+
+def get_db(request: Request) -> Session:
+    session: Session = request.state.db
+    return session
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+middleware = [Middleware(SessionMiddleware)]
+
+
+def create_tables() -> None:
+    Base.metadata.create_all(engine)
+
+
+def drop_tables() -> None:
+    Base.metadata.drop_all(engine)
+
+
+def listen_statements(listener: Callable[[object, str], None]) -> Callable[[], None]:
+    """Call `listener(dbapi_connection, sql)` before each statement; returns a remover.
+
+    Lets tests count statements per request and see which connection ran them.
+    """
+
+    def before_cursor_execute(conn: Connection, _: object, sql: str, *__: object) -> None:
+        listener(conn.connection.dbapi_connection, sql)
+
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    return lambda: event.remove(engine, "before_cursor_execute", before_cursor_execute)

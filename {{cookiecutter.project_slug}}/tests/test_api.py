@@ -1,0 +1,112 @@
+"""Every route, its happy path and its error answers."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+PASSWORD = "correct horse battery"
+
+
+def create_user(client: TestClient, email: str = "alice@example.com") -> dict[str, Any]:
+    response = client.post("/users/", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    user: dict[str, Any] = response.json()
+    return user
+
+
+def create_item(client: TestClient, user_id: int, title: str = "Pen") -> dict[str, Any]:
+    body = {"title": title, "description": f"A {title.lower()}"}
+    response = client.post(f"/users/{user_id}/items/", json=body)
+    assert response.status_code == 200, response.text
+    item: dict[str, Any] = response.json()
+    return item
+
+
+def test_create_user_returns_it_without_password(client: TestClient) -> None:
+    user = create_user(client)
+    assert user == {
+        "email": "alice@example.com",
+        "id": user["id"],
+        "is_active": True,
+        "items": [],
+    }
+
+
+def test_registered_email_is_refused(client: TestClient) -> None:
+    create_user(client)
+    response = client.post("/users/", json={"email": "alice@example.com", "password": PASSWORD})
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Email already registered"}
+    assert len(client.get("/users/").json()) == 1
+
+
+def test_invalid_user_body_is_422(client: TestClient) -> None:
+    for body in (
+        {},
+        {"email": "not-an-email", "password": PASSWORD},
+        {"email": "bob@example.com"},
+        {"email": "bob@example.com", "password": "short"},
+    ):
+        assert client.post("/users/", json=body).status_code == 422, body
+
+
+def test_read_user_with_items(client: TestClient) -> None:
+    user = create_user(client)
+    pen = create_item(client, user["id"], "Pen")
+    ink = create_item(client, user["id"], "Ink")
+    response = client.get(f"/users/{user['id']}")
+    assert response.status_code == 200
+    assert response.json() == {**user, "items": [pen, ink]}
+
+
+def test_unknown_user_is_404(client: TestClient) -> None:
+    response = client.get("/users/12345")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "User not found"}
+
+
+def test_list_users_pages_in_id_order(client: TestClient) -> None:
+    users = [create_user(client, f"user{n}@example.com") for n in range(5)]
+    assert client.get("/users/").json() == users
+    assert client.get("/users/", params={"skip": 1, "limit": 2}).json() == users[1:3]
+    assert client.get("/users/", params={"skip": 10}).json() == []
+
+
+def test_list_items_of_all_users(client: TestClient) -> None:
+    alice = create_user(client, "alice@example.com")
+    bob = create_user(client, "bob@example.com")
+    items = [create_item(client, alice["id"], "Pen"), create_item(client, bob["id"], "Cup")]
+    assert items[0]["owner_id"] == alice["id"]
+    assert items[1]["owner_id"] == bob["id"]
+    assert client.get("/items/").json() == items
+    assert client.get("/items/", params={"skip": 1, "limit": 1}).json() == items[1:]
+
+
+def test_item_for_unknown_user_is_404_and_not_stored(client: TestClient) -> None:
+    response = client.post("/users/999/items/", json={"title": "Orphan"})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "User not found"}
+    assert client.get("/items/").json() == []
+
+
+def test_invalid_item_body_is_422(client: TestClient) -> None:
+    user = create_user(client)
+    for body in ({}, {"title": ""}, {"title": "x" * 256}, {"title": "a\x00b"}):
+        response = client.post(f"/users/{user['id']}/items/", json=body)
+        assert response.status_code == 422, body
+
+
+def test_out_of_range_paging_and_ids_are_422(client: TestClient) -> None:
+    for path in ("/users/", "/items/"):
+        for params in ({"skip": -1}, {"skip": 2**63}, {"limit": 0}, {"limit": 101}):
+            assert client.get(path, params=params).status_code == 422, (path, params)
+    assert client.get(f"/users/{2**63}").status_code == 422
+    assert client.get("/users/0").status_code == 422
+
+
+def test_slow_users_lists_users(client: TestClient, monkeypatch: Any) -> None:
+    from {{ cookiecutter.package_name }} import main
+
+    monkeypatch.setattr(main, "SLOW_USERS_SECONDS", 0)
+    user = create_user(client)
+    assert client.get("/slowusers/").json() == [user]
