@@ -1,0 +1,99 @@
+"""The matrix of supported answers, and where each cell's database lives."""
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+import psycopg
+import pymysql
+
+ORMS = ("sqlalchemy", "peewee")
+STRATEGIES = ("dependency", "middleware")
+BACKENDS = ("sqlite", "postgresql", "mysql")
+
+# Admin URLs of the servers the real-database cells run on.
+POSTGRES_URL = os.environ.get("TEMPLATE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+MYSQL_URL = os.environ.get("TEMPLATE_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/mysql")
+# Set (as CI does) to make an unreachable server a failure instead of a skip.
+REQUIRE_SERVERS = os.environ.get("TEMPLATE_TEST_REQUIRE_SERVERS") == "1"
+
+
+@dataclass(frozen=True)
+class Cell:
+    orm: str
+    strategy: str
+    backend: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.orm}-{self.strategy}-{self.backend}"
+
+    def answers(self, database_url: str) -> dict[str, str]:
+        return {
+            "orm": self.orm,
+            "session_strategy": self.strategy,
+            "database_url": database_url,
+            "project_slug": self.id,
+        }
+
+
+CELLS = [Cell(o, s, b) for b in BACKENDS for o in ORMS for s in STRATEGIES]
+
+
+DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}
+
+
+def _server(backend: str) -> tuple[str, int, str, str]:
+    parts = urlsplit(POSTGRES_URL if backend == "postgresql" else MYSQL_URL)
+    host = parts.hostname or "127.0.0.1"
+    return host, parts.port or DEFAULT_PORTS[backend], parts.username or "", parts.password or ""
+
+
+def server_problem(backend: str) -> str | None:
+    """Why the backend's server cannot be used, or None when it can."""
+    try:
+        with _admin_connection(backend):
+            return None
+    except Exception as error:  # any failure to connect means: no server here
+        return f"no {backend} server reachable ({type(error).__name__}: {error})"
+
+
+@contextmanager
+def _admin_connection(backend: str) -> Iterator[psycopg.Connection | pymysql.Connection]:
+    if backend == "postgresql":
+        with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3) as conn:
+            yield conn
+    else:
+        host, port, user, password = _server(backend)
+        conn = pymysql.connect(host=host, port=port, user=user, password=password, connect_timeout=3)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+@contextmanager
+def throwaway_database(backend: str, directory: str) -> Iterator[str]:
+    """A database URL that exists for the duration of the block, then is dropped."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory}/app.db"
+        return
+    name = f"tpl_{uuid.uuid4().hex[:12]}"
+    with _admin_connection(backend) as conn, conn.cursor() as cursor:
+        if backend == "postgresql":
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        else:
+            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    host, port, user, password = _server(backend)
+    credentials = quote(user, safe="") + (f":{quote(password, safe='')}" if password else "")
+    try:
+        yield f"{backend}://{credentials}@{host}:{port}/{name}"
+    finally:
+        with _admin_connection(backend) as conn, conn.cursor() as cursor:
+            if backend == "postgresql":
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            else:
+                cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")

@@ -1,0 +1,125 @@
+"""Every supported cell: the exact files, nothing left of the template, lint, its own tests."""
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from .cells import CELLS, Cell
+from .conftest import Bake, run, run_generated_suite
+
+# A placeholder URL per backend, for checks that never connect.
+STATIC_URLS = {
+    "sqlite": "sqlite:///./sql_app.db",
+    "postgresql": "postgresql://app:secret@127.0.0.1:5432/app",
+    "mysql": "mysql://app:secret@127.0.0.1:3306/app",
+}
+
+COMMON_FILES = {
+    ".gitignore",
+    "README.md",
+    "pyproject.toml",
+    "sql_app/__init__.py",
+    "sql_app/crud.py",
+    "sql_app/database.py",
+    "sql_app/main.py",
+    "sql_app/models.py",
+    "sql_app/schemas.py",
+    "tests/__init__.py",
+    "tests/conftest.py",
+    "tests/test_api.py",
+    "tests/test_concurrency.py",
+}
+FILES_OF_ORM: dict[str, set[str]] = {"sqlalchemy": set(), "peewee": set()}
+
+# Words that only the other variants' files contain. (Every cell knows every URL
+# scheme: DATABASE_URL may point elsewhere at run time; its drivers are checked below.)
+FOREIGN_WORDS = {
+    "orm": {"sqlalchemy": ["peewee", "playhouse"], "peewee": ["sqlalchemy", "alembic"]},
+    "strategy": {
+        "dependency": ["SessionMiddleware", "ConnectionMiddleware"],
+        "middleware": ["reset_db_state", "max_concurrency"],
+    },
+}
+LEFTOVER = re.compile(r"\{\{|\{%|cookiecutter\.")
+
+
+def files_of(project: Path) -> set[str]:
+    return {
+        str(path.relative_to(project))
+        for path in project.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and ".mypy_cache" not in path.parts
+    }
+
+
+def bake_static(bake: Bake, cell: Cell) -> Path:
+    return bake(**cell.answers(STATIC_URLS[cell.backend]))
+
+
+@pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
+def test_exact_file_set(bake: Bake, cell: Cell) -> None:
+    assert files_of(bake_static(bake, cell)) == COMMON_FILES | FILES_OF_ORM[cell.orm]
+
+
+@pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
+def test_nothing_from_other_variants_or_the_template(bake: Bake, cell: Cell) -> None:
+    project = bake_static(bake, cell)
+    foreign = FOREIGN_WORDS["orm"][cell.orm] + FOREIGN_WORDS["strategy"][cell.strategy]
+    for name in files_of(project):
+        text = (project / name).read_text(encoding="utf-8")
+        assert not LEFTOVER.search(text), f"template text left in {name}"
+        for word in foreign:
+            assert word.lower() not in text.lower(), f"{word!r} from another variant in {name}"
+
+
+@pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
+def test_declares_exactly_the_driver_it_needs(bake: Bake, cell: Cell) -> None:
+    project = bake_static(bake, cell)
+    dependencies = tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = {re.split(r"[\[<>=]", d)[0] for d in dependencies}
+    drivers = {"postgresql": {"psycopg"}, "mysql": {"pymysql"}, "sqlite": set()}[cell.backend]
+    assert names & {"psycopg", "pymysql"} == drivers
+    assert cell.orm in names
+
+
+@pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
+def test_lint_format_and_types_are_clean(bake: Bake, cell: Cell) -> None:
+    project = bake_static(bake, cell)
+    for command in (["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]):
+        result = run([sys.executable, "-m", *command], cwd=project)
+        assert result.returncode == 0, f"{command}:\n{result.stdout}{result.stderr}"
+
+
+@pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
+def test_generated_suite_passes(bake: Bake, cell: Cell, database_url: str) -> None:
+    project = bake(**cell.answers(database_url))
+    result = run_generated_suite(project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"\d+ passed", result.stdout)
+    assert not re.search(r"skipped|xfail|warning", result.stdout.splitlines()[-1]), result.stdout
+
+
+def test_concurrency_test_fails_without_the_peewee_patch(bake: Bake, tmp_path: Path) -> None:
+    project = bake(orm="peewee", session_strategy="dependency", database_url=f"sqlite:///{tmp_path}/app.db")
+    database = project / "sql_app" / "database.py"
+    patched = database.read_text()
+    patch_line = re.compile(r"^db\._state = RequestConnectionState\(\).*\n", re.MULTILINE)
+    assert len(patch_line.findall(patched)) == 1
+    database.write_text(patch_line.sub("", patched))
+
+    result = run_generated_suite(project, "tests/test_concurrency.py")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 failed" in result.stdout
+
+
+def test_generated_project_is_a_git_ready_tree(bake: Bake) -> None:
+    project = bake()
+    assert project.name == "sql-app"
+    assert not (project / "_variants").exists()
+    # The package imports on its own: no template syntax survives in Python.
+    result = subprocess.run([sys.executable, "-c", "import sql_app.main"], cwd=project, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
