@@ -6,8 +6,10 @@ app's tables in that database, empty them before each test and drop them at the
 end: point TEST_DATABASE_URL at a database kept for tests.
 """
 
+import contextlib
 import itertools
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -15,6 +17,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,9 +31,10 @@ if _url.startswith("sqlite") and not os.environ.get("TEST_DATABASE_URL"):
     _url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'test.db'}"
 os.environ["DATABASE_URL"] = _url
 
+from argon2 import PasswordHasher  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
-from {{ cookiecutter.package_name }} import database  # noqa: E402
+from {{ cookiecutter.package_name }} import crud, database  # noqa: E402
 from {{ cookiecutter.package_name }}.main import app  # noqa: E402
 
 current_request: ContextVar[int | None] = ContextVar("current_request", default=None)
@@ -105,11 +109,45 @@ class RequestTracker:
         return sorted(clashes)
 
 
+def open_connections() -> int:
+    """Database connections this process holds open, as the operating system sees them.
+
+    SQLite connections are open handles on the database file; server connections
+    are established TCP sockets to the server's port.
+    """
+    if sys.platform != "linux":
+        pytest.skip("counting open connections reads /proc, which only Linux has")
+    url = urlsplit(database.DATABASE_URL)
+    handles = []
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # closed meanwhile by another thread
+            handles.append(os.readlink(fd))
+    if url.scheme == "sqlite":
+        return handles.count(str(Path(url.path[1:]).resolve()))
+    port = url.port or {"postgresql": 5432, "mysql": 3306}[url.scheme.split("+")[0]]
+    sockets = {h[len("socket:[") : -1] for h in handles if h.startswith("socket:[")}
+    count = 0
+    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+            established = fields[3] == "01"
+            count += established and remote_port == port and fields[9] in sockets
+    return count
+
+
 @pytest.fixture(scope="session", autouse=True)
 def tables() -> Iterator[None]:
     database.drop_tables()
     yield
     database.drop_tables()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Real Argon2, with parameters cheap enough for hundreds of sign-ups.
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(crud, "password_hasher", cheap)
 
 
 @pytest.fixture

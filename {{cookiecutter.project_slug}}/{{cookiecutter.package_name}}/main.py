@@ -23,8 +23,14 @@ SLOW_USERS_SECONDS = 1.0
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": schemas.Message, "description": "User not found"}
 }
+BAD_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"model": schemas.Message, "description": "The body is not valid JSON"}
+}
 ALREADY_REGISTERED: dict[int | str, dict[str, Any]] = {
-    400: {"model": schemas.Message, "description": "Email already registered"}
+    400: {
+        "model": schemas.Message,
+        "description": "Email already registered, or a body that is not JSON",
+    }
 }
 
 
@@ -58,7 +64,7 @@ def read_user(user_id: UserId, db: DbSession) -> models.User:
     return db_user
 
 
-@app.post("/users/{user_id}/items/", response_model=schemas.Item, responses=NOT_FOUND)
+@app.post("/users/{user_id}/items/", response_model=schemas.Item, responses=NOT_FOUND | BAD_BODY)
 def create_item_for_user(user_id: UserId, item: schemas.ItemCreate, db: DbSession) -> models.Item:
     try:
         return crud.create_user_item(db, item, user_id)

@@ -86,13 +86,13 @@ def drop_tables() -> None:
 
 
 def listen_statements(listener: Callable[[object, str], None]) -> Callable[[], None]:
-    """Call `listener(dbapi_connection, sql)` before each statement; returns a remover.
+    """Call `listener(dbapi_connection, sql)` after each statement; returns a remover.
 
     Lets tests count statements per request and see which connection ran them.
     """
 
-    def before_cursor_execute(conn: Connection, _: object, sql: str, *__: object) -> None:
+    def after_cursor_execute(conn: Connection, _: object, sql: str, *__: object) -> None:
         listener(conn.connection.dbapi_connection, sql)
 
-    event.listen(engine, "before_cursor_execute", before_cursor_execute)
-    return lambda: event.remove(engine, "before_cursor_execute", before_cursor_execute)
+    event.listen(engine, "after_cursor_execute", after_cursor_execute)
+    return lambda: event.remove(engine, "after_cursor_execute", after_cursor_execute)
