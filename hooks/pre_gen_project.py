@@ -17,12 +17,11 @@ ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 TAKEN_NAMES = set(sys.stdlib_module_names) | {
     "alembic", "argon2", "email_validator", "fastapi", "httpx", "httpx2", "mypy",
     "peewee", "playhouse", "psycopg", "pydantic", "pymysql", "pytest", "ruff",
-    "sqlalchemy", "starlette", "tests", "uvicorn",
+    "sqlalchemy", "starlette", "test", "tests", "uvicorn",
 }  # fmt: skip
 SERVER_SCHEMES = {"postgresql", "postgresql+psycopg", "mysql", "mysql+pymysql"}
 URL_EXAMPLES = (
-    "sqlite:///./app.db, postgresql://user:password@localhost:5432/app "
-    "or mysql://user:password@localhost:3306/app"
+    "sqlite:///./app.db, postgresql://user:password@localhost:5432/app or mysql://user:password@localhost:3306/app"
 )
 # Characters a URL never needs unescaped; refused so the value stays plain data.
 UNSAFE_URL_CHARS = re.compile(r"[\s\"'\\`{}<>]")

@@ -46,7 +46,7 @@ CELLS = [Cell(o, s, b) for b in BACKENDS for o in ORMS for s in STRATEGIES]
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}
 
 
-def _server(backend: str) -> tuple[str, int, str, str]:
+def server_address(backend: str) -> tuple[str, int, str, str]:
     parts = urlsplit(POSTGRES_URL if backend == "postgresql" else MYSQL_URL)
     host = parts.hostname or "127.0.0.1"
     return host, parts.port or DEFAULT_PORTS[backend], parts.username or "", parts.password or ""
@@ -55,19 +55,19 @@ def _server(backend: str) -> tuple[str, int, str, str]:
 def server_problem(backend: str) -> str | None:
     """Why the backend's server cannot be used, or None when it can."""
     try:
-        with _admin_connection(backend):
+        with admin_connection(backend):
             return None
     except Exception as error:  # any failure to connect means: no server here
         return f"no {backend} server reachable ({type(error).__name__}: {error})"
 
 
 @contextmanager
-def _admin_connection(backend: str) -> Iterator[psycopg.Connection | pymysql.Connection]:
+def admin_connection(backend: str) -> Iterator[psycopg.Connection | pymysql.Connection]:
     if backend == "postgresql":
         with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3) as conn:
             yield conn
     else:
-        host, port, user, password = _server(backend)
+        host, port, user, password = server_address(backend)
         conn = pymysql.connect(host=host, port=port, user=user, password=password, connect_timeout=3)
         try:
             yield conn
@@ -82,17 +82,17 @@ def throwaway_database(backend: str, directory: str) -> Iterator[str]:
         yield f"sqlite:///{directory}/app.db"
         return
     name = f"tpl_{uuid.uuid4().hex[:12]}"
-    with _admin_connection(backend) as conn, conn.cursor() as cursor:
+    with admin_connection(backend) as conn, conn.cursor() as cursor:
         if backend == "postgresql":
             cursor.execute(f'CREATE DATABASE "{name}"')
         else:
             cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    host, port, user, password = _server(backend)
+    host, port, user, password = server_address(backend)
     credentials = quote(user, safe="") + (f":{quote(password, safe='')}" if password else "")
     try:
         yield f"{backend}://{credentials}@{host}:{port}/{name}"
     finally:
-        with _admin_connection(backend) as conn, conn.cursor() as cursor:
+        with admin_connection(backend) as conn, conn.cursor() as cursor:
             if backend == "postgresql":
                 cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             else:

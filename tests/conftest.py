@@ -61,7 +61,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
-def run_generated_suite(project: Path, *pytest_args: str, python: str = sys.executable) -> subprocess.CompletedProcess[str]:
+def run_generated_suite(
+    project: Path, *pytest_args: str, python: str = sys.executable
+) -> subprocess.CompletedProcess[str]:
     return run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", *pytest_args], cwd=project)
 
 

@@ -19,7 +19,12 @@ STATIC_URLS = {
 }
 
 COMMON_FILES = {
+    ".cookiecutter.json",
+    ".env.example",
+    ".github/workflows/tests.yml",
     ".gitignore",
+    ".pre-commit-config.yaml",
+    "Dockerfile",
     "README.md",
     "pyproject.toml",
     "sql_app/__init__.py",
@@ -33,7 +38,15 @@ COMMON_FILES = {
     "tests/test_api.py",
     "tests/test_concurrency.py",
 }
-FILES_OF_ORM: dict[str, set[str]] = {"sqlalchemy": set(), "peewee": set()}
+FILES_OF_ORM: dict[str, set[str]] = {
+    "sqlalchemy": {
+        "alembic.ini",
+        "migrations/env.py",
+        "migrations/script.py.mako",
+        "migrations/versions/0001_create_users_and_items.py",
+    },
+    "peewee": set(),
+}
 
 # Words that only the other variants' files contain. (Every cell knows every URL
 # scheme: DATABASE_URL may point elsewhere at run time; its drivers are checked below.)
@@ -44,7 +57,8 @@ FOREIGN_WORDS = {
         "middleware": ["reset_db_state", "max_concurrency"],
     },
 }
-LEFTOVER = re.compile(r"\{\{|\{%|cookiecutter\.")
+# (`.cookiecutter.json`, the recorded answers, is a file name the README may cite.)
+LEFTOVER = re.compile(r"\{\{|\{%|cookiecutter\.(?!json\b)")
 
 
 def files_of(project: Path) -> set[str]:
@@ -123,3 +137,9 @@ def test_generated_project_is_a_git_ready_tree(bake: Bake) -> None:
     # The package imports on its own: no template syntax survives in Python.
     result = subprocess.run([sys.executable, "-c", "import sql_app.main"], cwd=project, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_template_code_is_lint_clean() -> None:
+    for command in (["ruff", "check", "hooks", "tests"], ["ruff", "format", "--check", "hooks", "tests"]):
+        result = run([sys.executable, "-m", *command], cwd=Path(__file__).resolve().parent.parent)
+        assert result.returncode == 0, f"{command}:\n{result.stdout}{result.stderr}"

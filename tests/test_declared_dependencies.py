@@ -11,7 +11,9 @@ import pytest
 from .cells import BACKENDS, ORMS, Cell
 from .conftest import Bake, run, run_generated_suite
 
-CELLS = [Cell(orm, "middleware" if backend == "mysql" else "dependency", backend) for orm in ORMS for backend in BACKENDS]
+CELLS = [
+    Cell(orm, "middleware" if backend == "mysql" else "dependency", backend) for orm in ORMS for backend in BACKENDS
+]
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)

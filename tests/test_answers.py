@@ -1,0 +1,112 @@
+"""Template answers: refused ones leave nothing behind, hostile-but-valid ones bake clean projects.
+
+Two declarative tables, in the style of cookiecutter-django's UNSUPPORTED_COMBINATIONS.
+"""
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from .conftest import TEMPLATE, Bake, clean_env, run
+
+# (answers, the answer the message must name)
+REFUSED_ANSWERS = [
+    ({"orm": "django"}, "orm"),
+    ({"session_strategy": "global"}, "session_strategy"),
+    ({"project_slug": "   "}, "project_slug"),
+    ({"project_slug": "nested/dir"}, "project_slug"),
+    ({"project_slug": "up..and..out"}, "project_slug"),
+    ({"project_slug": "tab\tinside"}, "project_slug"),
+    ({"package_name": "1app"}, "package_name"),
+    ({"package_name": "my-app"}, "package_name"),
+    ({"package_name": "class"}, "package_name"),
+    ({"package_name": "match"}, "package_name"),
+    ({"package_name": "test"}, "package_name"),
+    ({"package_name": "json"}, "package_name"),
+    ({"package_name": "fastapi"}, "package_name"),
+    ({"package_name": "peewee"}, "package_name"),
+    ({"package_name": "sqlalchemy"}, "package_name"),
+    ({"package_name": "pädagogik"}, "package_name"),
+    ({"database_url": "sqlite://relative.db"}, "database_url"),
+    ({"database_url": "sqlite:///"}, "database_url"),
+    ({"database_url": "sqlite:///:memory:"}, "database_url"),
+    ({"database_url": "oracle://scott@localhost/orcl"}, "database_url"),
+    ({"database_url": "postgres://app@localhost/app"}, "database_url"),
+    ({"database_url": "postgresql+psycopg2://app@localhost/app"}, "database_url"),
+    ({"database_url": "postgresql://app@localhost:port/app"}, "database_url"),
+    ({"database_url": "postgresql://app@localhost:5432"}, "database_url"),
+    ({"database_url": "postgresql://app@localhost:5432/app/extra"}, "database_url"),
+    ({"database_url": "mysql:///app"}, "database_url"),
+    ({"database_url": 'postgresql://app:pa"ss@localhost/app'}, "database_url"),
+    ({"database_url": "mysql://app@localhost/my app"}, "database_url"),
+    ({"database_url": "just text"}, "database_url"),
+]
+
+# Answers that look dangerous but are valid: they must give correct projects.
+HOSTILE_BUT_VALID = [
+    {"project_name": 'Robert"); import os; os.system("touch pwned") #'},
+    {"project_name": "'''Triple''' \"\"\"quotes\"\"\" and {braces}"},
+    {"project_name": "Back\\slash \\n and a\nnewline\tand tab"},
+    {"project_name": "Ünïcødé ☃ 名前 <b>&amp;</b>"},
+    {"project_name": "x", "project_slug": "my.project_2", "package_name": "my_app2"},
+    {"database_url": "postgresql+psycopg://us%40er:p%40ss%2Fw%3Ard%25@db.example.com:6543/app"},
+    {"database_url": "mysql+pymysql://app:secret@127.0.0.1/app?charset=utf8mb4"},
+    {"database_url": "sqlite:////var/lib/app/data.db"},
+]
+
+
+def answers_id(answers: dict[str, str]) -> str:
+    return json.dumps(answers, ensure_ascii=True)[:60]
+
+
+@pytest.mark.parametrize(
+    ("answers", "named"), REFUSED_ANSWERS, ids=lambda a: answers_id(a) if isinstance(a, dict) else ""
+)
+def test_refused_answer_fails_clearly_and_leaves_nothing(tmp_path: Path, answers: dict[str, str], named: str) -> None:
+    output = tmp_path / "out"
+    output.mkdir()
+    args = [f"{key}={value}" for key, value in answers.items()]
+    result = run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", str(TEMPLATE), *args, "-o", str(output)], cwd=tmp_path
+    )
+
+    assert result.returncode != 0
+    message = result.stderr + result.stdout
+    assert named in message
+    refusal = [line for line in message.splitlines() if "is refused" in line or "provided for choice" in line]
+    assert len(refusal) == 1, message
+    value = next(iter(answers.values()))
+    assert repr(value) in refusal[0] or value in refusal[0], refusal[0]
+    # Only empty directories may remain: cookiecutter creates a nested slug's parent before any hook runs.
+    assert [p for p in output.rglob("*") if not p.is_dir()] == []
+    assert [p for p in output.rglob("*") if p.is_dir() and any(p.iterdir())] == []
+
+
+@pytest.mark.parametrize("answers", HOSTILE_BUT_VALID, ids=answers_id)
+def test_hostile_but_valid_answers_bake_correct_projects(bake: Bake, answers: dict[str, str], tmp_path: Path) -> None:
+    project = bake(**answers)
+    package = answers.get("package_name", "sql_app")
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    if "project_name" in answers:
+        assert pyproject["project"]["description"] == answers["project_name"]
+        heading = (project / "README.md").read_text(encoding="utf-8").splitlines()[0]
+        assert heading == "# " + answers["project_name"].replace("\n", " ")
+    for source in project.rglob("*.py"):
+        compile(source.read_text(encoding="utf-8"), str(source), "exec")
+    assert not list(tmp_path.rglob("pwned")) and not Path("pwned").exists()
+    if "database_url" in answers:
+        # The project carries the URL exactly as given, as its default.
+        assert f'"{answers["database_url"]}"' in (project / package / "database.py").read_text()
+
+    lint = run([sys.executable, "-m", "ruff", "check", "."], cwd=project)
+    assert lint.returncode == 0, lint.stdout
+    imported = subprocess.run(
+        [sys.executable, "-c", f"import {package}.main"],
+        cwd=project, env=clean_env(), capture_output=True, text=True,
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
