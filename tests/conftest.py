@@ -73,7 +73,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for reports in terminalreporter.stats.values():
         for report in reports:
             nodeid = getattr(report, "nodeid", "")
-            if "test_generated_suite_passes[" in nodeid and (report.when == "call" or not report.passed):
+            when = getattr(report, "when", None)
+            if "test_generated_suite_passes[" in nodeid and when and (when == "call" or not report.passed):
                 outcomes.setdefault(nodeid, report.outcome)
     if outcomes:
         tally = {o: list(outcomes.values()).count(o) for o in ("passed", "failed", "skipped")}

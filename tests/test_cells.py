@@ -1,5 +1,6 @@
 """Every supported cell: the exact files, nothing left of the template, lint, its own tests."""
 
+import ast
 import re
 import subprocess
 import sys
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from .cells import CELLS, Cell
-from .conftest import Bake, run, run_generated_suite
+from .conftest import TEMPLATE, Bake, run, run_generated_suite
+
+TEMPLATE_PROJECT = TEMPLATE / "{{cookiecutter.project_slug}}"
 
 # A placeholder URL per backend, for checks that never connect.
 STATIC_URLS = {
@@ -143,3 +146,26 @@ def test_template_code_is_lint_clean() -> None:
     for command in (["ruff", "check", "hooks", "tests"], ["ruff", "format", "--check", "hooks", "tests"]):
         result = run([sys.executable, "-m", *command], cwd=Path(__file__).resolve().parent.parent)
         assert result.returncode == 0, f"{command}:\n{result.stdout}{result.stderr}"
+
+
+@pytest.mark.parametrize("orm", ["sqlalchemy", "peewee"])
+def test_strategy_variants_share_their_setup_verbatim(orm: str) -> None:
+    """The classic layout keeps setup and per-request plumbing in one database.py, so the two
+    strategies' files repeat the setup. Every definition they both have must be identical,
+    except the names every strategy defines its own way."""
+    plumbing = {"get_db", "DbSession", "middleware"}
+
+    def definitions(strategy: str) -> dict[str, str]:
+        source = (TEMPLATE_PROJECT / "_variants" / f"{orm}-{strategy}" / "database.py").read_text()
+        found = {}
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                found[node.name] = ast.get_source_segment(source, node) or ""
+            elif isinstance(node, ast.Assign | ast.AnnAssign | ast.If):
+                found[ast.unparse(node).split("=")[0].strip()] = ast.get_source_segment(source, node) or ""
+        return found
+
+    dependency, middleware = definitions("dependency"), definitions("middleware")
+    shared = (dependency.keys() & middleware.keys()) - plumbing
+    assert len(shared) >= 8
+    assert {name for name in shared if dependency[name] != middleware[name]} == set()
