@@ -8,10 +8,9 @@ PYTHONPATH, by bench/run.py.
 
 from typing import Annotated
 
+import dataset
 from fastapi import FastAPI, HTTPException, Path, Query
 from sql_app import schemas
-
-import dataset
 
 USERS = dataset.build()
 

@@ -17,7 +17,7 @@ ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 TAKEN_NAMES = set(sys.stdlib_module_names) | {
     "alembic", "argon2", "email_validator", "fastapi", "httpx", "httpx2", "mypy",
     "peewee", "playhouse", "psycopg", "pydantic", "pymysql", "pytest", "ruff",
-    "sqlalchemy", "starlette", "test", "tests", "uvicorn",
+    "migrations", "sqlalchemy", "starlette", "test", "tests", "uvicorn",
 }  # fmt: skip
 SERVER_SCHEMES = {"postgresql", "postgresql+psycopg", "mysql", "mysql+pymysql"}
 URL_EXAMPLES = (

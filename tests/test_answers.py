@@ -30,6 +30,7 @@ REFUSED_ANSWERS = [
     ({"package_name": "fastapi"}, "package_name"),
     ({"package_name": "peewee"}, "package_name"),
     ({"package_name": "sqlalchemy"}, "package_name"),
+    ({"package_name": "migrations"}, "package_name"),
     ({"package_name": "pädagogik"}, "package_name"),
     ({"database_url": "sqlite://relative.db"}, "database_url"),
     ({"database_url": "sqlite:///"}, "database_url"),

@@ -40,6 +40,8 @@ COMMON_FILES = {
     "tests/conftest.py",
     "tests/test_api.py",
     "tests/test_concurrency.py",
+    "tests/test_connections.py",
+    "tests/test_queries.py",
 }
 FILES_OF_ORM: dict[str, set[str]] = {
     "sqlalchemy": {

@@ -22,11 +22,8 @@ from urllib.parse import urlsplit
 import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_url = (
-    os.environ.get("TEST_DATABASE_URL")
-    or os.environ.get("DATABASE_URL")
-    or "{{ cookiecutter.database_url }}"
-)
+PROJECT_DATABASE_URL = "{{ cookiecutter.database_url }}"
+_url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or PROJECT_DATABASE_URL
 if _url.startswith("sqlite") and not os.environ.get("TEST_DATABASE_URL"):
     _url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'test.db'}"
 os.environ["DATABASE_URL"] = _url

@@ -1,6 +1,6 @@
 """Request and response bodies."""
 
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
@@ -41,6 +41,22 @@ class User(UserBase):
     id: int
     is_active: bool
     items: list[Item] = []
+
+
+class ItemRow(TypedDict):
+    id: int
+    title: str
+    description: str | None
+    owner_id: int
+
+
+class UserRow(TypedDict):
+    """A user as the read queries return it: plain data, validated into `User` on the way out."""
+
+    id: int
+    email: str
+    is_active: bool
+    items: list[ItemRow]
 
 
 class Message(BaseModel):

@@ -22,7 +22,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .models import MODELS
 
-DATABASE_URL = os.environ.get("DATABASE_URL", "{{ cookiecutter.database_url }}")
+DEFAULT_DATABASE_URL = "{{ cookiecutter.database_url }}"
+DATABASE_URL = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
 # Connections kept per process. At most this many requests use the database at
 # once; the rest queue, so worker threads never all block waiting for the pool.
 POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "10"))
@@ -129,9 +130,23 @@ DbSession = Annotated[peewee.Database, Depends(get_db)]
 middleware = [Middleware(ConnectionMiddleware)]
 
 
+# Held while creating tables, so that workers starting together do not both try.
+STARTUP_LOCKS = {
+    "postgresql": ("SELECT pg_advisory_lock(7262017)", "SELECT pg_advisory_unlock(7262017)"),
+    "mysql": ("SELECT GET_LOCK('create_tables', 60)", "SELECT RELEASE_LOCK('create_tables')"),
+}
+
+
 def create_tables() -> None:
+    backend = DATABASE_URL.split(":", 1)[0].split("+", 1)[0]
+    # SQLite serialises writers by itself.
+    lock, unlock = STARTUP_LOCKS.get(backend, ("SELECT 1", "SELECT 1"))
     with db.connection_context():
-        db.create_tables(MODELS)
+        db.execute_sql(lock)  # type: ignore[no-untyped-call]  # untyped in Peewee's stubs
+        try:
+            db.create_tables(MODELS)
+        finally:
+            db.execute_sql(unlock)  # type: ignore[no-untyped-call]
 
 
 def drop_tables() -> None:

@@ -5,14 +5,15 @@ from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware import Middleware
 
 from .models import Base
 
-DATABASE_URL = os.environ.get("DATABASE_URL", "{{ cookiecutter.database_url }}")
+DEFAULT_DATABASE_URL = "{{ cookiecutter.database_url }}"
+DATABASE_URL = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
 # Connections kept per process. At most this many requests use the database at
 # once; the rest queue, so worker threads never all block waiting for the pool.
 POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "10"))
@@ -55,8 +56,25 @@ DbSession = Annotated[Session, Depends(get_db, max_concurrency=POOL_SIZE)]
 middleware: list[Middleware] = []
 
 
+# Held while creating tables, so that workers starting together do not both try.
+STARTUP_LOCKS = {
+    "postgresql": ("SELECT pg_advisory_lock(7262017)", "SELECT pg_advisory_unlock(7262017)"),
+    "mysql": ("SELECT GET_LOCK('create_tables', 60)", "SELECT RELEASE_LOCK('create_tables')"),
+}
+
+
 def create_tables() -> None:
-    Base.metadata.create_all(engine)
+    # SQLite serialises writers by itself.
+    lock, unlock = STARTUP_LOCKS.get(engine.dialect.name, ("SELECT 1", "SELECT 1"))
+    with engine.connect() as conn:
+        conn.execute(text(lock))
+        try:
+            Base.metadata.create_all(conn)
+            conn.commit()
+        finally:
+            conn.rollback()  # nothing left after a commit; a failed creation's remains
+            conn.execute(text(unlock))
+            conn.commit()
 
 
 def drop_tables() -> None:
