@@ -9,6 +9,7 @@ import json
 import keyword
 import re
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import urlsplit
 
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
@@ -81,7 +82,18 @@ def check_database_url(url: str) -> None:
         raise refuse("it names no database (one path segment after the host)")
 
 
+def check_cookiecutter_version() -> None:
+    # Before 2.7, booleans given on the command line arrive as strings that read as true.
+    try:
+        found = version("cookiecutter")
+    except PackageNotFoundError:  # run some other way: nothing to check
+        return
+    if tuple(int(part) for part in re.findall(r"\d+", found)[:2]) < (2, 7):
+        sys.exit(f"ERROR: cookiecutter {found} is too old for this template: pip install 'cookiecutter>=2.7'")
+
+
 def main() -> None:
+    check_cookiecutter_version()
     try:
         check_project_slug(ANSWERS["project_slug"])
         check_package_name(ANSWERS["package_name"])

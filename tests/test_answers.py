@@ -3,6 +3,7 @@
 Two declarative tables, in the style of cookiecutter-django's UNSUPPORTED_COMBINATIONS.
 """
 
+import html
 import json
 import subprocess
 import sys
@@ -60,6 +61,14 @@ HOSTILE_BUT_VALID = [
 ]
 
 
+def markdown_text(text: str) -> str:
+    """How the README must show text: on one line, Markdown characters escaped (HTML ones too)."""
+    text = text.replace("\r", " ").replace("\n", " ").replace("\\", "\\\\")
+    for char in "*_`[]#":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
 def answers_id(answers: dict[str, str]) -> str:
     return json.dumps(answers, ensure_ascii=True)[:60]
 
@@ -96,7 +105,10 @@ def test_hostile_but_valid_answers_bake_correct_projects(bake: Bake, answers: di
     if "project_name" in answers:
         assert pyproject["project"]["description"] == answers["project_name"]
         heading = (project / "README.md").read_text(encoding="utf-8").splitlines()[0]
-        assert heading == "# " + answers["project_name"].replace("\n", " ")
+        assert "<" not in heading and ">" not in heading
+        assert html.unescape(heading) == "# " + markdown_text(answers["project_name"])
+        recorded = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
+        assert recorded["project_name"] == answers["project_name"]
     for source in project.rglob("*.py"):
         compile(source.read_text(encoding="utf-8"), str(source), "exec")
     assert not list(tmp_path.rglob("pwned")) and not Path("pwned").exists()
@@ -111,3 +123,20 @@ def test_hostile_but_valid_answers_bake_correct_projects(bake: Bake, answers: di
         cwd=project, env=clean_env(), capture_output=True, text=True,
     )  # fmt: skip
     assert imported.returncode == 0, imported.stderr
+
+
+def test_cookiecutter_older_than_2_7_is_refused(tmp_path: Path) -> None:
+    old = tmp_path / "site" / "cookiecutter-2.6.0.dist-info"
+    old.mkdir(parents=True)
+    (old / "METADATA").write_text("Metadata-Version: 2.1\nName: cookiecutter\nVersion: 2.6.0\n")
+    answers = {"project_slug": "app", "package_name": "app", "database_url": "sqlite:///./app.db"}
+    hook = (TEMPLATE / "hooks" / "pre_gen_project.py").read_text()
+    rendered = tmp_path / "pre_gen_project.py"
+    rendered.write_text(hook.replace("{{ cookiecutter | tojson }}", json.dumps(answers)))
+
+    refused = run([sys.executable, str(rendered)], cwd=tmp_path, PYTHONPATH=str(old.parent))
+    accepted = run([sys.executable, str(rendered)], cwd=tmp_path)
+
+    assert refused.returncode == 1
+    assert "cookiecutter 2.6.0 is too old" in refused.stderr
+    assert accepted.returncode == 0, accepted.stderr
