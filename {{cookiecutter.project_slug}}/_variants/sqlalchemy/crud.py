@@ -36,12 +36,9 @@ def with_items(db: Session, users: Select[int, str, bool]) -> list[schemas.UserR
     if items_of:
         query = ITEM_COLUMNS.where(Item.owner_id.in_(list(items_of))).order_by(Item.id)
         for item_id, title, description, owner_id in db.execute(query):
-            item: schemas.ItemRow = {
-                "id": item_id,
-                "title": title,
-                "description": description,
-                "owner_id": owner_id,
-            }
+            item = schemas.ItemRow(
+                id=item_id, title=title, description=description, owner_id=owner_id
+            )
             items_of[owner_id].append(item)
     return found
 
