@@ -13,14 +13,10 @@ import json
 import os
 import re
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +24,7 @@ import pytest
 
 from .cells import Cell
 from .conftest import Bake, clean_env
+from .server import Server, serve
 
 # One cell per ORM, with different strategies.
 WORKER_CELLS = [Cell("sqlalchemy", "middleware", "postgresql"), Cell("peewee", "dependency", "postgresql")]
@@ -44,61 +41,31 @@ LOG_CONFIG = {
 }
 
 
-@dataclass
-class Server:
-    port: int
-    log: Path
-    workers: list[int]
-
-    def lines(self) -> list[str]:
-        return self.log.read_text(errors="replace").splitlines()
-
-    def worker_of(self, client_port: int) -> int:
-        """The pid of the worker that logged a request from this client port."""
-        pattern = re.compile(rf"^(\d+) INFO 127\.0\.0\.1:{client_port} - ")
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            for line in self.lines():
-                if match := pattern.match(line):
-                    return int(match.group(1))
-            time.sleep(0.05)
-        raise AssertionError(f"no request from port {client_port} in the server log:\n{self.log.read_text()}")
+def worker_of(server: Server, client_port: int) -> int:
+    """The pid of the worker that logged a request from this client port."""
+    pattern = re.compile(rf"^(\d+) INFO 127\.0\.0\.1:{client_port} - ")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for line in server.lines():
+            if match := pattern.match(line):
+                return int(match.group(1))
+        time.sleep(0.05)
+    raise AssertionError(f"no request from port {client_port} in the server log:\n{server.log.read_text()}")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def workers(server: Server) -> list[int]:
+    """The pids of the workers whose startup has completed."""
+    return sorted({int(line.split()[0]) for line in server.lines() if "Application startup complete" in line})
 
 
 @contextmanager
 def serving(project: Path, tmp_path: Path) -> Iterator[Server]:
-    """Run `uvicorn sql_app.main:app --workers 2` until both workers are up; always stop it."""
+    """Run `uvicorn sql_app.main:app --workers 2` until both workers are up."""
     config = tmp_path / "log.json"
     config.write_text(json.dumps(LOG_CONFIG))
-    server = Server(free_port(), tmp_path / "server.log", [])
-    command = [sys.executable, "-m", "uvicorn", "sql_app.main:app", "--workers", "2"]
-    command += ["--host", "127.0.0.1", "--port", str(server.port), "--log-config", str(config)]
-    with server.log.open("w") as log:
-        process = subprocess.Popen(
-            command, cwd=project, env=clean_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while len(server.workers) < 2:
-            assert process.poll() is None, f"the server exited:\n{server.log.read_text()}"
-            assert time.monotonic() < deadline, f"two workers never started:\n{server.log.read_text()}"
-            time.sleep(0.1)
-            started = {int(line.split()[0]) for line in server.lines() if "Application startup complete" in line}
-            server.workers = sorted(started)
-        yield server
-    finally:
-        process.terminate()  # uvicorn stops its workers, then itself
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # its own session: only this server's processes
-            process.wait()
+    args = ("--workers", "2", "--log-config", str(config))
+    with serve(project, *args, env=clean_env(), log=tmp_path / "server.log", ready=lambda s: len(workers(s)) == 2) as s:
+        yield s
 
 
 def call(connection: http.client.HTTPConnection, method: str, path: str, body: Any = None) -> Any:
@@ -118,7 +85,7 @@ def test_two_workers_serve_one_database(bake: Bake, cell: Cell, database_url: st
         connections: list[http.client.HTTPConnection] = []
         worker: dict[int, int] = {}  # id of a connection -> pid of the worker holding it
         try:
-            first, second = server.workers
+            first, second = workers(server)
             for pid, paused in ((first, second), (second, first)):
                 os.kill(paused, signal.SIGSTOP)
                 try:
@@ -126,7 +93,7 @@ def test_two_workers_serve_one_database(bake: Bake, cell: Cell, database_url: st
                         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
                         connections.append(connection)
                         call(connection, "GET", "/users/")
-                        worker[id(connection)] = server.worker_of(connection.sock.getsockname()[1])
+                        worker[id(connection)] = worker_of(server, connection.sock.getsockname()[1])
                         assert worker[id(connection)] == pid
                 finally:
                     os.kill(paused, signal.SIGCONT)

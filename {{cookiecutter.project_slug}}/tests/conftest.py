@@ -1,9 +1,10 @@
-"""Test setup: a fresh database for every test, and a tracker of who ran what SQL.
+"""Test setup: empty tables for every test, and a tracker of who ran what SQL.
 
 Tests use TEST_DATABASE_URL when set, else the project's database URL. A SQLite
-URL is swapped for a throwaway file. On PostgreSQL or MySQL the tests create the
-app's tables in that database, empty them before each test and drop them at the
-end: point TEST_DATABASE_URL at a database kept for tests.
+URL is swapped for a throwaway file. On PostgreSQL or MySQL the tests drop the
+app's tables in that database, let the app's startup create them, empty them
+before each test and drop them at the end: point TEST_DATABASE_URL at a database
+kept for tests.
 """
 
 import contextlib
@@ -31,8 +32,11 @@ os.environ["DATABASE_URL"] = _url
 from argon2 import PasswordHasher  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
-from {{ cookiecutter.package_name }} import crud, database  # noqa: E402
+from {{ cookiecutter.package_name }} import crud  # noqa: E402
+from {{ cookiecutter.package_name }}.config import settings  # noqa: E402
 from {{ cookiecutter.package_name }}.main import app  # noqa: E402
+
+from .database_helpers import drop_tables, empty_tables, listen_statements  # noqa: E402
 
 current_request: ContextVar[int | None] = ContextVar("current_request", default=None)
 
@@ -114,7 +118,7 @@ def open_connections() -> int:
     """
     if sys.platform != "linux":
         pytest.skip("counting open connections reads /proc, which only Linux has")
-    url = urlsplit(database.DATABASE_URL)
+    url = urlsplit(settings.database_url)
     handles = []
     for fd in Path("/proc/self/fd").iterdir():
         with contextlib.suppress(FileNotFoundError):  # closed meanwhile by another thread
@@ -135,9 +139,9 @@ def open_connections() -> int:
 
 @pytest.fixture(scope="session", autouse=True)
 def tables() -> Iterator[None]:
-    database.drop_tables()
+    drop_tables()  # the first startup builds the schema from nothing
     yield
-    database.drop_tables()
+    drop_tables()
 
 
 @pytest.fixture(autouse=True)
@@ -150,14 +154,14 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def tracker() -> Iterator[RequestTracker]:
     tracker = RequestTracker(app)
-    remove_listener = database.listen_statements(tracker.record)
+    remove_listener = listen_statements(tracker.record)
     yield tracker
     remove_listener()
 
 
 @pytest.fixture
 def client(tracker: RequestTracker) -> Iterator[TestClient]:
-    database.drop_tables()
     # Entering the client runs the app's startup, which creates the tables.
     with TestClient(tracker) as client:
+        empty_tables()
         yield client

@@ -2,7 +2,10 @@
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+
+from {{ cookiecutter.package_name }} import routes
 
 PASSWORD = "correct horse battery"
 
@@ -104,9 +107,7 @@ def test_out_of_range_paging_and_ids_are_422(client: TestClient) -> None:
     assert client.get("/users/0").status_code == 422
 
 
-def test_slow_users_lists_users(client: TestClient, monkeypatch: Any) -> None:
-    from {{ cookiecutter.package_name }} import main
-
-    monkeypatch.setattr(main, "SLOW_USERS_SECONDS", 0)
+def test_slow_users_lists_users(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(routes, "SLOW_USERS_SECONDS", 0)
     user = create_user(client)
     assert client.get("/slowusers/").json() == [user]

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package_name }} import main
+from {{ cookiecutter.package_name }} import routes
 
 from .conftest import RequestTracker
 from .test_api import PASSWORD, create_item, create_user
@@ -14,7 +14,7 @@ from .test_api import PASSWORD, create_item, create_user
 def test_concurrent_requests_never_share_a_connection(
     client: TestClient, tracker: RequestTracker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(main, "SLOW_USERS_SECONDS", 0.5)
+    monkeypatch.setattr(routes, "SLOW_USERS_SECONDS", 0.5)
     owners = [create_user(client, f"owner{n}@example.com") for n in range(3)]
     for owner in owners:
         create_item(client, owner["id"])

@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package_name }} import crud, database, main
+from {{ cookiecutter.package_name }} import crud, routes
+from {{ cookiecutter.package_name }}.config import settings
 
 from .conftest import open_connections
 from .test_api import PASSWORD, create_item, create_user
@@ -41,7 +42,7 @@ def test_requests_leak_no_connections_even_when_they_fail(
 def test_a_burst_never_opens_more_connections_than_the_pool(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(main, "SLOW_USERS_SECONDS", 0.2)
+    monkeypatch.setattr(routes, "SLOW_USERS_SECONDS", 0.2)
     create_user(client)
     counts: list[int] = []
 
@@ -50,8 +51,8 @@ def test_a_burst_never_opens_more_connections_than_the_pool(
         counts.append(open_connections())
         return status
 
-    with ThreadPoolExecutor(max_workers=3 * database.POOL_SIZE) as pool:
-        statuses = list(pool.map(slow_request, range(3 * database.POOL_SIZE)))
+    with ThreadPoolExecutor(max_workers=3 * settings.database_pool_size) as pool:
+        statuses = list(pool.map(slow_request, range(3 * settings.database_pool_size)))
 
     assert statuses == [200] * len(statuses)
-    assert max(counts) <= database.POOL_SIZE
+    assert max(counts) <= settings.database_pool_size

@@ -5,9 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package_name }} import database
-
 from .conftest import RequestTracker
+from .database_helpers import listen_statements
 from .test_api import PASSWORD, create_item, create_user
 
 
@@ -40,7 +39,7 @@ def test_a_request_failing_after_its_insert_writes_nothing(client: TestClient) -
         if sql.lstrip().upper().startswith("INSERT"):
             raise RuntimeError("the request fails after its INSERT ran")
 
-    remove = database.listen_statements(fail_after_insert)
+    remove = listen_statements(fail_after_insert)
     try:
         with pytest.raises(RuntimeError, match="after its INSERT"):
             client.post("/users/", json={"email": "half@example.com", "password": PASSWORD})

@@ -1,7 +1,8 @@
-"""Request and response bodies."""
+"""What requests and responses carry: bodies, parameters and error answers."""
 
-from typing import Annotated, TypedDict
+from typing import Annotated, Any
 
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 # Bounded to the column sizes, and without NUL, which PostgreSQL cannot store.
@@ -9,6 +10,12 @@ NO_NUL = r"^[^\x00]*$"
 Title = Annotated[str, Field(min_length=1, max_length=255, pattern=NO_NUL)]
 Description = Annotated[str, Field(max_length=1000, pattern=NO_NUL)]
 Password = Annotated[str, Field(min_length=8, max_length=128)]
+
+# Bounds every database accepts; anything outside them is a 422, not a 500.
+MAX_ID = 2**31 - 1
+UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Skip = Annotated[int, Query(ge=0, le=MAX_ID)]
+Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 class ItemBase(BaseModel):
@@ -38,28 +45,25 @@ class UserCreate(UserBase):
 class User(UserBase):
     model_config = ConfigDict(from_attributes=True)
 
+    # Checked when it came in; read back from the database it is returned as stored.
+    email: str
     id: int
     is_active: bool
     items: list[Item] = []
-
-
-class ItemRow(TypedDict):
-    id: int
-    title: str
-    description: str | None
-    owner_id: int
-
-
-class UserRow(TypedDict):
-    """A user as the read queries return it: plain data, validated into `User` on the way out."""
-
-    id: int
-    email: str
-    is_active: bool
-    items: list[ItemRow]
 
 
 class Message(BaseModel):
     """The body of an error response."""
 
     detail: str
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Message, "description": "User not found"}
+}
+BAD_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"model": Message, "description": "The body is not valid JSON"}
+}
+ALREADY_REGISTERED: dict[int | str, dict[str, Any]] = {
+    400: {"model": Message, "description": "Email already registered, or a body that is not JSON"}
+}

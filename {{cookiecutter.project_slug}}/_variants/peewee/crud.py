@@ -1,12 +1,10 @@
-"""Queries. Writes run in a transaction, so a failed write leaves nothing behind."""
-
-from collections.abc import Iterable
-from typing import Any
+"""Queries on the bound models. Writes run in a transaction, so a failed write leaves nothing."""
 
 import peewee
 from argon2 import PasswordHasher
 
 from . import schemas
+from .database import db
 from .models import Item, User
 
 password_hasher = PasswordHasher()
@@ -20,59 +18,39 @@ class UserNotFound(Exception):
     pass
 
 
-# Every function takes the request's database first; the models are bound to it.
-
-
-# Reads return plain rows (dicts), not model instances: a page of 100 users with 5
-# items each would be 600 instances built to be read once by the response model.
-USER_COLUMNS = (User.id, User.email, User.is_active)
-ITEM_COLUMNS = (Item.id, Item.title, Item.description, Item.owner.alias("owner_id"))
-
-
-def with_items(users: "peewee.ModelSelect[User]") -> list[schemas.UserRow]:
-    # Two statements whatever the page size: the users, then all their items.
-    # `.dicts()` makes the rows dicts; the stubs still type them as models.
-    rows: Iterable[Any] = users.dicts()
-    found: list[schemas.UserRow] = list(rows)
-    items_of = {user["id"]: user.setdefault("items", []) for user in found}
-    if items_of:
-        items: Iterable[Any] = (
-            Item.select(*ITEM_COLUMNS)
-            .where(Item.owner.in_(list(items_of)))
-            .order_by(Item.id)
-            .dicts()
-        )
-        for item in items:
-            items_of[item["owner_id"]].append(item)
+def with_items(users: "peewee.ModelSelect[User]") -> list[User]:
+    # Two statements whatever the page size: the users, then the items of all of them.
+    found: list[User] = peewee.prefetch(users, Item.select().order_by(Item.id))
     return found
 
 
-def get_user(db: peewee.Database, user_id: int) -> schemas.UserRow | None:
-    users = with_items(User.select(*USER_COLUMNS).where(User.id == user_id))
-    return users[0] if users else None
+def get_user(user_id: int) -> User | None:
+    found = with_items(User.select().where(User.id == user_id))
+    return found[0] if found else None
 
 
-def get_users(db: peewee.Database, skip: int = 0, limit: int = 100) -> list[schemas.UserRow]:
-    return with_items(User.select(*USER_COLUMNS).order_by(User.id).offset(skip).limit(limit))
+def get_users(skip: int = 0, limit: int = 100) -> list[User]:
+    return with_items(User.select().order_by(User.id).offset(skip).limit(limit))
 
 
-def create_user(db: peewee.Database, user: schemas.UserCreate) -> User:
+def create_user(user: schemas.UserCreate) -> User:
     hashed_password = password_hasher.hash(user.password)
     try:
         with db.atomic():
-            db_user: User = User.create(email=user.email, hashed_password=hashed_password)
+            fields = user.model_dump(exclude={"password"})
+            db_user: User = User.create(**fields, hashed_password=hashed_password)
     except peewee.IntegrityError as error:
         # The unique index decides, so two simultaneous sign-ups cannot both win.
         raise EmailAlreadyRegistered(user.email) from error
-    db_user.items = []
+    db_user.items = []  # a new user has none: nothing to load when it is returned
     return db_user
 
 
-def get_items(db: peewee.Database, skip: int = 0, limit: int = 100) -> list[Item]:
+def get_items(skip: int = 0, limit: int = 100) -> list[Item]:
     return list(Item.select().order_by(Item.id).offset(skip).limit(limit))
 
 
-def create_user_item(db: peewee.Database, item: schemas.ItemCreate, user_id: int) -> Item:
+def create_user_item(item: schemas.ItemCreate, user_id: int) -> Item:
     try:
         with db.atomic():
             db_item: Item = Item.create(**item.model_dump(), owner=user_id)

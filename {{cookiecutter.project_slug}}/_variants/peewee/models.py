@@ -1,12 +1,13 @@
-"""The tables, as Peewee models. `database.py` binds them to the database."""
-
-from collections.abc import Iterable
+"""The tables, as Peewee models bound to the project's database."""
 
 import peewee
 
+from .database import db
+
 
 class BaseModel(peewee.Model):
-    pass
+    class Meta:
+        database = db
 
 
 class User(BaseModel):
@@ -14,8 +15,8 @@ class User(BaseModel):
     email = peewee.CharField(max_length=255, unique=True)
     hashed_password = peewee.CharField(max_length=255)
     is_active = peewee.BooleanField(default=True)
-    # Added by Item.owner's backref: a query, or a list once loaded by with_related().
-    items: Iterable["Item"]
+    # Added by Item.owner's backref: a query, or a list once crud.py prefetched it.
+    items: list["Item"]
 
     class Meta:
         table_name = "users"

@@ -3,27 +3,18 @@
 Peewee keeps its connection state in a `threading.local`. FastAPI runs one request's
 dependencies, endpoint and teardown on different worker threads, and reuses each
 thread for other requests, so thread-local state mixes requests up. Here the state
-lives in a `ContextVar`, and each request starts with a fresh one.
+lives in a `ContextVar`, and each request starts with a fresh one (`deps.py`).
 """
 
-import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Sequence
 from contextvars import ContextVar
-from typing import Annotated, Any
+from typing import Any
 
 import peewee
-from fastapi import Depends
 from playhouse import db_url
-from starlette.middleware import Middleware
 
-from .models import MODELS
-
-DEFAULT_DATABASE_URL = "{{ cookiecutter.database_url }}"
-DATABASE_URL = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-# Connections kept per process. At most this many requests use the database at
-# once; the rest queue, so worker threads never all block waiting for the pool.
-POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "10"))
+from .config import settings
 
 # Peewee's pooled classes for the URL schemes this project accepts.
 SCHEMES = {
@@ -42,7 +33,11 @@ def connect_database(url: str) -> peewee.Database:
         # Each request's connection is used from several threads, one at a time.
         options = {"check_same_thread": False, "pragmas": {"foreign_keys": 1}}
     else:
-        options = {"max_connections": POOL_SIZE, "stale_timeout": 300, "timeout": 30}
+        options = {
+            "max_connections": settings.database_pool_size,
+            "stale_timeout": 300,
+            "timeout": 30,
+        }
     database: peewee.Database = db_url.connect(
         f"{SCHEMES[scheme]}://{rest}", unquote_user=True, unquote_password=True, **options
     )
@@ -85,64 +80,34 @@ class RequestConnectionState(peewee._ConnectionState):
         self.values()[name] = value
 
 
-db = connect_database(DATABASE_URL)
+db = connect_database(settings.database_url)
 db._state = RequestConnectionState()  # type: ignore[attr-defined]  # private, not in the stubs
-db.bind(MODELS)
 
 
-async def reset_db_state() -> None:
-    # Must be async: a sync dependency runs in a worker thread on a copy of the
-    # context that is thrown away afterwards, and the fresh state with it.
-    request_state.set(fresh_state())
-
-
-def get_db(_: Annotated[None, Depends(reset_db_state)]) -> Iterator[peewee.Database]:
-    db.connect()
-    try:
-        yield db
-    finally:
-        if not db.is_closed():
-            db.close()
-
-
-DbSession = Annotated[peewee.Database, Depends(get_db, max_concurrency=POOL_SIZE)]
-
-# Connections come from the dependency above; no middleware is needed.
-middleware: list[Middleware] = []
-
-
-# Held while creating tables, so that workers starting together do not both try.
+# Held while creating tables, so that workers starting together take turns.
 STARTUP_LOCKS = {
     "postgresql": ("SELECT pg_advisory_lock(7262017)", "SELECT pg_advisory_unlock(7262017)"),
     "mysql": ("SELECT GET_LOCK('create_tables', 60)", "SELECT RELEASE_LOCK('create_tables')"),
 }
 
 
-def create_tables() -> None:
-    backend = DATABASE_URL.split(":", 1)[0].split("+", 1)[0]
+def create_tables(models: Sequence[type[peewee.Model]]) -> None:
+    """Create the tables that are missing; existing tables are left as they are."""
+    backend = settings.database_url.split(":", 1)[0].split("+", 1)[0]
     # SQLite serialises writers by itself.
     lock, unlock = STARTUP_LOCKS.get(backend, ("SELECT 1", "SELECT 1"))
-    with db.connection_context():
+    try:
+        db.connect()
+    except peewee.OperationalError as error:
+        # One line that says which database, instead of a driver's traceback alone.
+        reason = str(error).strip().splitlines()[0]
+        where = settings.database_location()
+        raise RuntimeError(f"cannot connect to the {where}: {reason}") from None
+    try:
         db.execute_sql(lock)  # type: ignore[no-untyped-call]  # untyped in Peewee's stubs
         try:
-            db.create_tables(MODELS)
+            db.create_tables(models)
         finally:
             db.execute_sql(unlock)  # type: ignore[no-untyped-call]
-
-
-def drop_tables() -> None:
-    with db.connection_context():
-        db.drop_tables(MODELS)
-
-
-def listen_statements(listener: Callable[[object, str], None]) -> Callable[[], None]:
-    """Call `listener(dbapi_connection, sql)` after each statement; returns a remover.
-
-    Lets tests count statements per request and see which connection ran them.
-    """
-
-    def on_query(event: peewee.QueryEvent) -> None:
-        listener(db.connection(), event.sql)  # type: ignore[no-untyped-call]
-
-    db.query_hooks.append(on_query)
-    return lambda: db.query_hooks.remove(on_query)
+    finally:
+        db.close()

@@ -1,0 +1,38 @@
+"""How a request gets its connection: a pure ASGI middleware gives it its own."""
+
+import anyio
+from fastapi.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .config import settings
+from .database import db, fresh_state, request_state
+
+
+class ConnectionMiddleware:
+    """Gives each HTTP request its own connection state, and closes its connection.
+
+    The state must be set here, in async code, before the endpoint's worker thread
+    copies the context. Peewee connects on the first query, so requests that never
+    query (/docs) take no connection. A pure ASGI middleware, unlike
+    `@app.middleware("http")`, wraps the whole response, streaming body and
+    background tasks included.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        # At most one request per pooled connection runs at once; the others wait
+        # here, without holding a worker thread, instead of blocking threads on the pool.
+        self.slots = anyio.Semaphore(settings.database_pool_size)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        async with self.slots:
+            token = request_state.set(fresh_state())
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                if not db.is_closed():
+                    await run_in_threadpool(db.close)  # back to the pool
+                request_state.reset(token)

@@ -1,0 +1,24 @@
+"""The application: missing tables created at startup, then the routes.
+
+Every HTTP request gets its connection from `deps.ConnectionMiddleware`.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+
+from . import database, models, routes
+from .deps import ConnectionMiddleware
+
+
+@asynccontextmanager
+async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    await run_in_threadpool(database.create_tables, models.MODELS)
+    yield
+
+
+app = FastAPI(lifespan=lifespan, middleware=[Middleware(ConnectionMiddleware)])
+app.include_router(routes.router)

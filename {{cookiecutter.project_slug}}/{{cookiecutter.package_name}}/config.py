@@ -1,0 +1,31 @@
+"""Settings, read from the environment and from a `.env` file in the working directory."""
+
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}
+
+
+class Settings(BaseSettings):
+    # The environment wins over `.env`; names are matched case-insensitively.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = "{{ cookiecutter.database_url }}"
+    # Connections kept per process. At most this many requests use the database at
+    # once; the rest queue, so worker threads never all block waiting for the pool.
+    database_pool_size: int = Field(default=10, ge=1)
+
+    def database_location(self) -> str:
+        """Which database the URL names, for messages: never its password."""
+        url = urlsplit(self.database_url)
+        if url.scheme == "sqlite":
+            return f"SQLite database {unquote(url.path[1:])}"
+        backend = url.scheme.split("+")[0]
+        port = url.port or DEFAULT_PORTS[backend]
+        name, user = unquote(url.path.lstrip("/")), unquote(url.username or "")
+        return f"{backend} database {name!r} on {url.hostname}:{port} as {user!r}"
+
+
+settings = Settings()
