@@ -2,7 +2,7 @@
 
 No ORM and no session: a connection from a small pool, in autocommit mode (no
 BEGIN/ROLLBACK round trips), the users, then all their items in one statement,
-as dict rows, through the same response models (the baked project's `schemas`).
+as dict rows, through the classic tutorial's response schemas (tutorial_schemas.py).
 What the generated app could reach if the ORM cost nothing. PostgreSQL only;
 served by bench/run.py with DATABASE_URL set.
 """
@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import psycopg
 from fastapi import FastAPI, HTTPException, Path, Query
 from psycopg.rows import DictRow, dict_row
-from sql_app import schemas
+from tutorial_schemas import User
 
 POOL_SIZE = 10  # as the generated apps' default
 # The generated app's tables, so that bench/run.py can seed them the same way.
@@ -66,7 +66,7 @@ def with_items(conn: psycopg.Connection[DictRow], users: list[DictRow]) -> list[
 app = FastAPI(lifespan=lifespan)
 
 
-@app.get("/users/", response_model=list[schemas.User])
+@app.get("/users/", response_model=list[User])
 def read_users(
     skip: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=100)] = 100
 ) -> list[dict[str, Any]]:
@@ -75,7 +75,7 @@ def read_users(
         return with_items(conn, conn.execute(query, (skip, limit)).fetchall())
 
 
-@app.get("/users/{user_id}", response_model=schemas.User)
+@app.get("/users/{user_id}", response_model=User)
 def read_user(user_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
     with connection() as conn:
         users = conn.execute("SELECT id, email, is_active FROM users WHERE id = %s", (user_id,)).fetchall()

@@ -1,9 +1,9 @@
 """Baseline (a): the classic FastAPI SQL tutorial, lazy loading and all.
 
 Listing N users runs 1 + N statements: each user's `items` loads on first access,
-while the response is validated. Same tables, same response models (the baked
-project's `schemas`) as the generated app. Served by bench/run.py with
-DATABASE_URL set.
+while the response is validated. Same tables as the generated app, and the
+tutorial's own response schemas (tutorial_schemas.py), so the same JSON. Served
+by bench/run.py with DATABASE_URL set.
 """
 
 import os
@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
+import tutorial_schemas
 from fastapi import Depends, FastAPI, HTTPException
-from sql_app import schemas
 from sqlalchemy import ForeignKey, String, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
@@ -64,12 +64,12 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
 app = FastAPI(lifespan=lifespan)
 
 
-@app.get("/users/", response_model=list[schemas.User])
+@app.get("/users/", response_model=list[tutorial_schemas.User])
 def read_users(db: DbSession, skip: int = 0, limit: int = 100) -> list[User]:
     return list(db.scalars(select(User).offset(skip).limit(limit)))
 
 
-@app.get("/users/{user_id}", response_model=schemas.User)
+@app.get("/users/{user_id}", response_model=tutorial_schemas.User)
 def read_user(user_id: int, db: DbSession) -> User:
     user = db.scalars(select(User).where(User.id == user_id)).first()
     if user is None:

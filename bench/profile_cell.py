@@ -37,7 +37,7 @@ LEAF = [
     ("Pydantic validation + JSON", ["pydantic", "email_validator"]),
     ("SQL: build, send, fetch rows", ["psycopg", "sqlite3", "sqlalchemy/engine/", "sqlalchemy/sql/"]),
     ("ORM object building", ["sqlalchemy/orm/", "peewee.py"]),
-    ("session middleware / dependency", ["sql_app/database.py"]),
+    ("session middleware / dependency", ["sql_app/database.py", "sql_app/deps.py"]),
     ("app code (routes, crud)", ["sql_app/", "_app.py"]),
     ("FastAPI / Starlette", ["fastapi/", "starlette/"]),
     ("thread pool hand-offs", ["anyio/", "threading.py", "concurrent/"]),

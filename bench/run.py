@@ -3,10 +3,13 @@
 Bakes the chosen cells into a temporary folder (timing each bake), gives each server
 its own throwaway database, seeds it, serves it with uvicorn on 127.0.0.1, loads
 `GET /users/?limit=100` and `GET /users/{id}` with wrk (or a small Python load
-generator) and prints one table. Baselines: bare_app.py (the same response models
-from memory), naive_app.py (the classic tutorial's lazy loading) and floor_app.py
-(plain psycopg, no ORM). Everything it starts is stopped, and every database
-it creates is dropped, on success, error and Ctrl-C alike. See bench/README.md.
+generator) and prints one table. Baselines, all answering through the classic
+tutorial's response schemas (tutorial_schemas.py, `email: str`) with the same
+JSON: bare_app.py (from memory, what the ratios are taken against), naive_app.py
+(the tutorial's lazy loading) and floor_app.py (plain psycopg, no ORM).
+Everything it starts is stopped, and every database it creates is dropped, on
+success, error and Ctrl-C alike. How to run it and read it: the "Benchmark"
+section of the top-level README.md.
 """
 
 import argparse
@@ -42,14 +45,17 @@ DEFAULT_POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@1
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 ENDPOINTS = {"list": "GET /users/?limit=100", "one": "GET /users/{id}"}
 GOAL = 0.5  # wanted share of the bare route's requests/s, for both endpoints
+BARE = "bare route (memory)"
+BARE_ASYNC = "bare route, async def (memory)"
 
 
 @dataclass
 class Target:
     label: str
     app: str  # uvicorn's "module:attribute"
-    folder: Path  # a baked project: every app imports its `schemas`
+    folder: Path  # where uvicorn starts: a baked project, or bench/ for the baselines
     database_url: str | None  # None: serves from memory
+    use_async: bool = False  # compared with the `async def` bare route
 
 
 @dataclass
@@ -68,10 +74,25 @@ class Result:
     cpu_ms: float = 0.0  # the server's CPU time per request
 
 
+def async_choices() -> list[str]:
+    """The template's `use_async` answers, or [] while it has no such question."""
+    answers = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+    choices = answers.get("use_async", [])
+    return [str(c) for c in choices] if isinstance(choices, list) else ["no", "yes"]
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orm", nargs="*", default=["sqlalchemy", "peewee"], help="none: --project only")
     parser.add_argument("--strategy", nargs="+", default=["dependency", "middleware"])
+    supported = async_choices()
+    parser.add_argument(
+        "--use-async",
+        nargs="+",
+        choices=["no", "yes"],
+        default=[c for c in ["no", "yes"] if c in supported] or ["no"],
+        help="the cells' use_async answers (default: every one the template offers; sync only without the question)",
+    )
     parser.add_argument("--db", nargs="+", default=["postgresql"], choices=["postgresql", "sqlite"])
     parser.add_argument("--project", nargs="+", type=Path, default=[], help="also serve these baked projects")
     parser.add_argument("--skip", nargs="+", default=[], choices=["naive", "floor"], help="baselines to leave out")
@@ -84,6 +105,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="where to CREATE/DROP DATABASE (loopback)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
+    if args.use_async != ["no"] and not supported:
+        parser.error("--use-async yes: this template's cookiecutter.json has no use_async question yet")
+    unknown = set(args.use_async) - set(supported) if supported else set()
+    if unknown:
+        parser.error(f"--use-async: cookiecutter.json offers {supported}, not {sorted(unknown)}")
     if urlsplit(args.postgres).hostname not in LOOPBACK:
         parser.error("--postgres must point at 127.0.0.1: this benchmark stays on loopback")
     if args.loader == "auto":
@@ -100,12 +126,17 @@ def exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
-def bake(orm: str, strategy: str, db: str, out: Path) -> tuple[Path, float]:
-    """Bake one cell with the cookiecutter CLI; returns its folder and the wall time in ms."""
-    slug = f"{orm}-{strategy}-{db}"
+def bake(orm: str, strategy: str, db: str, out: Path, use_async: str | None = None) -> tuple[Path, float]:
+    """Bake one cell with the cookiecutter CLI; returns its folder and the wall time in ms.
+
+    `use_async` None: no answer given (a template without the question, or its default).
+    """
+    slug = f"{orm}-{strategy}-{db}" + ("-async" if use_async == "yes" else "")
     url = "sqlite:///./sql_app.db" if db == "sqlite" else "postgresql://u@127.0.0.1:5432/app"
     answers = [f"orm={orm}", f"session_strategy={strategy}", f"project_slug={slug}"]
     answers += [f"package_name={PACKAGE}", f"database_url={url}"]
+    if use_async is not None:
+        answers.append(f"use_async={use_async}")
     command: list[str | Path] = [sys.executable, "-m", "cookiecutter", "--no-input", TEMPLATE, *answers, "-o", out]
     started = time.perf_counter()
     subprocess.run(command, check=True)
@@ -128,7 +159,11 @@ def create_database(stack: contextlib.ExitStack, admin_url: str, name: str) -> s
 
 
 def seed(database_url: str, users: list[dataset.User]) -> None:
-    """Insert the rows with plain SQL into the tables the app created at startup."""
+    """Insert the rows with plain SQL into the tables the app created at startup.
+
+    Whoever creates them (create_all, Alembic migrations, Peewee's create_tables),
+    the app does so before uvicorn listens, and `serve` waits for it to listen.
+    """
     rows = [(u.email, u.hashed_password, u.is_active) for u in users]
     items = [(i.title, i.description, i.owner_id) for u in users for i in u.items]
     if database_url.startswith("sqlite"):
@@ -305,29 +340,53 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def normalized(body: bytes) -> Any:
-    """The JSON, with users and items in id order: the tutorial's queries do not order."""
+def normalized(body: bytes) -> str:
+    """The JSON, with users and items in id order: the tutorial's queries do not order.
+
+    Re-encoded with the keys in the order they came, so that a different field
+    order counts as a different answer too.
+    """
     data = json.loads(body)
     users = data if isinstance(data, list) else [data]
     for user in users:
         user["items"].sort(key=lambda item: item["id"])
-    return sorted(users, key=lambda user: user["id"])
+    return json.dumps(sorted(users, key=lambda user: user["id"]))
+
+
+def difference(expected: str, got: str) -> str:
+    if json.loads(expected) == json.loads(got):
+        return "the same fields and values, in another order"
+    return f"expected {expected[:200]}..., got {got[:200]}..."
+
+
+def project_is_async(folder: Path) -> bool:
+    """A baked project's recorded `use_async` answer (no answer: sync)."""
+    recorded = folder / ".cookiecutter.json"
+    answers = json.loads(recorded.read_text()) if recorded.exists() else {}
+    return str(answers.get("use_async", "no")).lower() in {"yes", "true"}
 
 
 def make_targets(
     args: argparse.Namespace, stack: contextlib.ExitStack, tmp: Path
 ) -> tuple[list[Target], dict[str, float]]:
-    """Bake the cells; a database for each server; returns the targets and bake times."""
-    cells = list(itertools.product(args.orm, args.strategy, args.db))
+    """Bake the cells; a database for each server; returns the targets and bake times.
+
+    Baselines first, the sync bare route at their head (the answers every other
+    target must give); the `async def` bare route only when an async target is there.
+    """
+    # The use_async answer is passed only when the template asks the question.
+    answers: list[str | None] = list(args.use_async) if async_choices() else [None]
+    cells = list(itertools.product(args.orm, args.strategy, args.db, answers))
     bakes: dict[str, float] = {}
-    projects: list[tuple[str, Path, str]] = []  # label, folder, database
-    for orm, strategy, db in cells:
-        folder, milliseconds = bake(orm, strategy, db, tmp)
+    projects: list[tuple[str, Path, str, bool]] = []  # label, folder, database, async
+    for orm, strategy, db, use_async in cells:
+        folder, milliseconds = bake(orm, strategy, db, tmp, use_async)
         bakes[folder.name] = milliseconds
-        projects.append((f"{orm} {strategy} ({db})", folder, db))
-    projects += [(f"{p.name} (postgresql)", p.resolve(), "postgresql") for p in args.project]
-    if not projects:
-        sys.exit("nothing to benchmark: no cells chosen and no --project")
+        kind = " async" if use_async == "yes" else ""
+        projects.append((f"{orm} {strategy}{kind} ({db})", folder, db, use_async == "yes"))
+    for path in args.project:
+        folder = path.resolve()
+        projects.append((f"{folder.name} (postgresql)", folder, "postgresql", project_is_async(folder)))
 
     def database(db: str, name: str) -> str:
         name = re.sub(r"\W", "_", name.lower())
@@ -335,17 +394,18 @@ def make_targets(
             return f"sqlite:///{tmp / name}.db"
         return create_database(stack, args.postgres, f"bench_{os.getpid()}_{name}")
 
-    folder = projects[0][1]  # any baked project: they all have the same schemas.py
-    targets = [Target("bare route (memory)", "bare_app:app", folder, None)]
+    targets = [Target(BARE, "bare_app:app", BENCH, None)]
+    if any(is_async for *_, is_async in projects):
+        targets.append(Target(BARE_ASYNC, "bare_app:async_app", BENCH, None, use_async=True))
     if "naive" not in args.skip:
         url = database("postgresql", "naive")
-        targets.append(Target("naive lazy loading (N+1)", "naive_app:app", folder, url))
+        targets.append(Target("naive lazy loading (N+1)", "naive_app:app", BENCH, url))
     if "floor" not in args.skip:
         url = database("postgresql", "floor")
-        targets.append(Target("plain psycopg, no ORM (floor)", "floor_app:app", folder, url))
-    for n, (label, folder, db) in enumerate(projects):
+        targets.append(Target("plain psycopg, no ORM (floor)", "floor_app:app", BENCH, url))
+    for n, (label, folder, db, is_async) in enumerate(projects):
         url = database(db, f"{n}_{folder.name}")
-        targets.append(Target(label, f"{PACKAGE}.main:app", folder, url))
+        targets.append(Target(label, f"{PACKAGE}.main:app", folder, url, is_async))
     return targets, bakes
 
 
@@ -353,7 +413,7 @@ def measure(args: argparse.Namespace, targets: list[Target], tmp: Path) -> dict[
     users = dataset.build(args.users, args.items)
     paths = paths_for(users)
     results: dict[str, dict[str, Result]] = {}
-    expected: dict[str, Any] = {}
+    expected: dict[str, str] = {}
     for target in targets:
         print(f"-- {target.label}", file=sys.stderr)
         with serve(target, server_env(args.users, args.items), tmp / "server.log") as server:
@@ -365,8 +425,10 @@ def measure(args: argparse.Namespace, targets: list[Target], tmp: Path) -> dict[
                 status, body = get(server.port, path)
                 if status != 200:
                     sys.exit(f"{target.label}: GET {path} answered {status}: {body[:300]!r}")
-                if expected.setdefault(name, normalized(body)) != normalized(body):
-                    sys.exit(f"{target.label}: GET {path} differs from the bare route's answer")
+                got = normalized(body)
+                if expected.setdefault(name, got) != got:
+                    why = difference(expected[name], got)
+                    sys.exit(f"{target.label}: GET {path} differs from the bare route's answer: {why}")
             results[target.label] = {}
             for name in ENDPOINTS:
                 load(args.loader, server.port, paths[name], args.warmup, args.connections, tmp)
@@ -378,8 +440,11 @@ def measure(args: argparse.Namespace, targets: list[Target], tmp: Path) -> dict[
     return results
 
 
-def report(args: argparse.Namespace, bakes: dict[str, float], results: dict[str, dict[str, Result]]) -> None:
-    print("\nBake time (cookiecutter CLI, wall clock, interpreter start included; goal < 1000 ms):")
+def report(
+    args: argparse.Namespace, targets: list[Target], bakes: dict[str, float], results: dict[str, dict[str, Result]]
+) -> None:
+    if bakes:
+        print("\nBake time (cookiecutter CLI, wall clock, interpreter start included; goal < 1000 ms):")
     for cell, ms in bakes.items():
         print(f"  {cell:34} {ms:5.0f} ms")
     print(
@@ -391,9 +456,10 @@ def report(args: argparse.Namespace, bakes: dict[str, float], results: dict[str,
         head += [f"{name} req/s", "p50 ms", "p99 ms", "CPU ms/req", "x bare"]
     print("| " + " | ".join([*head, "errors"]) + " |")
     print("|---" * (len(head) + 1) + "|")
-    bare = next(iter(results.values()))
+    compared_to = {t.label: BARE_ASYNC if t.use_async else BARE for t in targets}
     for label, by_endpoint in results.items():
         row = [label]
+        bare = results[compared_to[label]]
         for name in ENDPOINTS:
             r = by_endpoint[name]
             ratio = r.rps / bare[name].rps if bare[name].rps else 0.0
@@ -403,12 +469,14 @@ def report(args: argparse.Namespace, bakes: dict[str, float], results: dict[str,
         print("| " + " | ".join(row) + " |")
     print("\n" + "; ".join(f"{k} = {v}" for k, v in ENDPOINTS.items()) + f"; goal: x bare >= {GOAL}.")
     print("CPU ms/req: the server process's CPU time per request (PostgreSQL's not included).")
+    if BARE_ASYNC in results:
+        print(f"x bare: async targets against the {BARE_ASYNC!r} row, the others against {BARE!r}.")
     load = os.getloadavg()[0]
     if load > (os.cpu_count() or 1):
         print(f"Load average {load:.1f}: other work competed for the CPUs; req/s are low and noisy.")
     if args.json:
         data = {label: {k: asdict(r) for k, r in rs.items()} for label, rs in results.items()}
-        args.json.write_text(json.dumps({"bake_ms": bakes, "results": data}, indent=2))
+        args.json.write_text(json.dumps({"bake_ms": bakes, "results": data, "compared_to": compared_to}, indent=2))
 
 
 def main() -> None:
@@ -421,7 +489,7 @@ def main() -> None:
             results = measure(args, targets, tmp)
     except KeyboardInterrupt:
         sys.exit("interrupted: servers stopped, databases dropped")
-    report(args, bakes, results)
+    report(args, targets, bakes, results)
 
 
 if __name__ == "__main__":
