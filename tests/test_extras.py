@@ -6,9 +6,10 @@ import re
 import shlex
 import sys
 import tomllib
-from pathlib import Path
+from importlib.metadata import version
+from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 import yaml
@@ -17,6 +18,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from .cells import BACKENDS, ORMS, Cell
+from .cells import CELLS as ALL_CELLS
 from .conftest import TEMPLATE, Bake, run
 
 # Placeholder URLs (nothing connects); the PostgreSQL one has a percent-encoded password.
@@ -38,15 +40,25 @@ def pyproject(project: Path) -> dict[str, Any]:
     return tomllib.loads((project / "pyproject.toml").read_text())
 
 
-def extra_requirement(project: Path, name: str) -> Requirement:
-    """The project's `test` extra's requirement on this package (KeyError if none)."""
-    requirements = [Requirement(r) for r in pyproject(project)["project"]["optional-dependencies"]["test"]]
-    return {r.name: r for r in requirements}[name]
+def group_requirements(project: Path, group: str) -> dict[str, Requirement]:
+    """A PEP 735 dependency group's requirements by package name, included groups resolved."""
+    groups = pyproject(project)["dependency-groups"]
+    found: dict[str, Requirement] = {}
+    for entry in groups[group]:
+        if isinstance(entry, dict):
+            found |= group_requirements(project, entry["include-group"])
+        else:
+            requirement = Requirement(entry)
+            found[requirement.name] = requirement
+    return found
 
 
 def settings_of(project: Path, **env: str) -> list[Any]:
-    """DATABASE_URL and POOL_SIZE as the package reads them from this environment."""
-    code = f"import json; from {PACKAGE} import database as d; print(json.dumps([d.DATABASE_URL, d.POOL_SIZE]))"
+    """The database URL and pool size as the package reads them from this environment."""
+    code = (
+        f"import json; from {PACKAGE}.config import settings as s; "
+        "print(json.dumps([s.database_url, s.database_pool_size]))"
+    )
     result = run([sys.executable, "-c", code], cwd=project, **env)
     assert result.returncode == 0, result.stderr
     return list(json.loads(result.stdout))
@@ -67,6 +79,24 @@ def test_env_example_names_the_settings_read_with_their_defaults(bake: Bake, cel
     ]
 
 
+@pytest.mark.parametrize("orm", ORMS)
+def test_test_tools_are_a_dependency_group_that_uv_sync_installs(bake: Bake, orm: str) -> None:
+    project = bake(orm=orm, package_name=PACKAGE)
+    declared = pyproject(project)
+    assert "optional-dependencies" not in declared["project"]  # a group, not an extra
+    test = group_requirements(project, "test")
+    assert test.keys() == {"pytest", "httpx2", "ruff", "mypy"}
+    # `uv sync` installs the `dev` group and nothing else by default; `--no-dev` (the image)
+    # leaves out `dev`, and `test` with it, as long as no other group is made a default.
+    assert group_requirements(project, "dev") == test
+    assert "default-groups" not in declared.get("tool", {}).get("uv", {})
+    # The versions the template's tests run the generated suites with are allowed.
+    for name, requirement in test.items():
+        assert requirement.specifier.contains(version(name)), (requirement, version(name))
+    # config.py's settings class.
+    assert "pydantic-settings" in {Requirement(r).name for r in declared["project"]["dependencies"]}
+
+
 def dockerfile(project: Path) -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) pairs: comments dropped, continuation lines joined."""
     text = re.sub(r"\\\n", " ", (project / "Dockerfile").read_text())
@@ -74,33 +104,72 @@ def dockerfile(project: Path) -> list[tuple[str, str]]:
     return [(instruction.upper(), arguments.strip()) for instruction, _, arguments in (s.partition(" ") for s in lines)]
 
 
-def python_version_allowed(project: Path, version: str) -> bool:
-    return Version(version) in SpecifierSet(pyproject(project)["project"]["requires-python"])
+def run_command(arguments: str) -> str:
+    """A RUN instruction's shell command, without its `--mount=...` options."""
+    return re.sub(r"^(?:--mount=\S+\s+)*", "", arguments)
+
+
+def dockerfile_uv_syncs(project: Path) -> list[str]:
+    """The shell commands with which the Dockerfile installs the project."""
+    runs = [run_command(arguments) for instruction, arguments in dockerfile(project) if instruction == "RUN"]
+    return [command for command in runs if command.startswith("uv sync")]
+
+
+def python_version_allowed(project: Path, python: str) -> bool:
+    return Version(python) in SpecifierSet(pyproject(project)["project"]["requires-python"])
+
+
+UV_IMAGE = re.compile(r"--from=ghcr\.io/astral-sh/uv:(\d+\.\d+\.\d+) /uv /uvx /bin/")
+# Installed exactly when committed, and the build then fails if it is stale; else resolved anew.
+LOCKED_IF_COMMITTED = "$([ -f uv.lock ] && echo --locked)"
+
+
+def pinned_uv(project: Path) -> str:
+    [pinned] = [m[1] for i, a in dockerfile(project) if i == "COPY" and (m := UV_IMAGE.fullmatch(a))]
+    return pinned
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
-def test_dockerfile_installs_the_project_and_serves_its_app(bake: Bake, cell: Cell) -> None:
+def test_dockerfile_installs_the_project_with_uv_and_serves_its_app(bake: Bake, cell: Cell) -> None:
     project = bake_cell(bake, cell)
     instructions = dockerfile(project)
     [image] = [arguments for instruction, arguments in instructions if instruction == "FROM"]
     assert image == f"python:{PYTHON}-slim" and python_version_allowed(project, PYTHON)
+    assert pinned_uv(project)  # uv itself, at one pinned version
+    [workdir] = [arguments for instruction, arguments in instructions if instruction == "WORKDIR"]
+    assert workdir == "/app"
 
-    copied = set()
+    copied = []
     for instruction, arguments in instructions:
-        if instruction == "COPY":
+        if instruction == "COPY" and not UV_IMAGE.fullmatch(arguments):
             *sources, _ = arguments.split()
-            assert all((project / source).exists() for source in sources), arguments
-            copied |= set(sources)
-    needed = {"pyproject.toml", pyproject(project)["project"]["readme"], PACKAGE}
-    if cell.orm == "sqlalchemy":
-        needed |= {"alembic.ini", "migrations"}  # so the image can run `alembic upgrade head`
-    assert copied == needed
+            # uv.lock* copies the lock file when one is committed, and nothing otherwise.
+            assert all((project / source).exists() for source in sources if source != "uv.lock*"), arguments
+            copied.append(sources)
+    dependencies = ["pyproject.toml", pyproject(project)["project"]["readme"], "uv.lock*"]
+    assert copied == [dependencies, [PACKAGE]]  # the dependencies' layer first; no migration files (in the package)
 
-    installs = [shlex.split(a) for i, a in instructions if i == "RUN" and "pip install" in a]
-    assert len(installs) == 1
-    command = installs[0][: installs[0].index("&&")] if "&&" in installs[0] else installs[0]
-    assert command[:2] == ["pip", "install"] and command[-1] == "." and "-e" not in command
+    # Dependencies, then the project, each `--locked` once uv.lock is committed; no test tools.
+    assert dockerfile_uv_syncs(project) == [
+        f"uv sync --no-dev --no-install-project {LOCKED_IF_COMMITTED}",
+        f"uv sync --no-dev {LOCKED_IF_COMMITTED}",
+    ]
+    assert not [a for i, a in instructions if i == "RUN" and "pip " in a]
+    order = [i if i != "COPY" else a.split()[0] for i, a in instructions if i in {"COPY", "RUN"}]
+    assert order.index(PACKAGE) == order.index("RUN") + 1  # the project's code after the dependencies' layer
 
+    # The user that runs the app owns what it writes: the directory, and the SQLite volume's mount point.
+    runs = [shlex.split(run_command(a)) for i, a in instructions if i == "RUN"]
+    [user] = [r for r in runs if r[:3] == ["useradd", "--system", "app"]]
+    owned = user[user.index("chown") + 2 :]
+    assert owned == ([".", "data"] if cell.backend == "sqlite" else ["."])
+    if cell.backend == "sqlite":
+        assert user[user.index("mkdir") + 1] == "data"
+    assert ("USER", "app") in instructions
+
+    # uvicorn is the project environment's.
+    environment = [shlex.split(a) for i, a in instructions if i == "ENV"]
+    assert [f"PATH={workdir}/.venv/bin:$PATH"] in environment
     [cmd] = [json.loads(arguments) for instruction, arguments in instructions if instruction == "CMD"]
     assert cmd == ["uvicorn", f"{PACKAGE}.main:app", "--host", "0.0.0.0", "--port", "8000"]
     assert ("EXPOSE", "8000") in instructions
@@ -128,7 +197,7 @@ SERVICES = {
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
-def test_workflow_runs_lint_types_and_tests_on_the_right_python(bake: Bake, cell: Cell) -> None:
+def test_workflow_runs_lint_types_and_tests_with_uv_on_the_right_python(bake: Bake, cell: Cell) -> None:
     project = bake_cell(bake, cell)
     loaded = workflow(project)
     # YAML 1.1 reads the key `on` as True.
@@ -136,15 +205,18 @@ def test_workflow_runs_lint_types_and_tests_on_the_right_python(bake: Bake, cell
     [job] = loaded["jobs"].values()
     assert job["runs-on"] == "ubuntu-latest"
     uses = {step["uses"].split("@")[0]: step for step in job["steps"] if "uses" in step}
-    assert uses.keys() == {"actions/checkout", "actions/setup-python"}
-    assert str(uses["actions/setup-python"]["with"]["python-version"]) == PYTHON
+    assert uses.keys() == {"actions/checkout", "astral-sh/setup-uv"}
+    setup_uv = uses["astral-sh/setup-uv"]
+    # setup-uv publishes no moving major tag from v8 on: a release tag is the pin.
+    assert re.fullmatch(r"v\d+\.\d+\.\d+", setup_uv["uses"].split("@")[1])
+    assert setup_uv["with"] == {"version": pinned_uv(project), "python-version": PYTHON}
 
     commands = steps_run(job)
-    assert shlex.split(commands[0]) == ["python", "-m", "pip", "install", "-e", ".[test]"]
+    assert commands[0] == f"uv sync {LOCKED_IF_COMMITTED}"
     # The very commands test_cells.py and test_migrations.py run in every cell.
-    expected = ["ruff check .", "ruff format --check .", "mypy", "pytest"]
+    expected = ["uv run ruff check .", "uv run ruff format --check .", "uv run mypy", "uv run pytest"]
     if cell.orm == "sqlalchemy":
-        expected.insert(3, "alembic upgrade head && alembic check")
+        expected.insert(3, "uv run alembic upgrade head && uv run alembic check")
     assert commands[1:] == expected
 
     if cell.backend == "sqlite":
@@ -169,18 +241,139 @@ def test_pre_commit_runs_ruff_and_mypy(bake: Bake) -> None:
     config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
     repos = {repo["repo"]: repo for repo in config["repos"]}
     assert repos.keys() == {"https://github.com/astral-sh/ruff-pre-commit", "local"}
+    test_group = group_requirements(project, "test")
 
     ruff = repos["https://github.com/astral-sh/ruff-pre-commit"]
     assert [hook["id"] for hook in ruff["hooks"]] == ["ruff-check", "ruff-format"]
     assert re.fullmatch(r"v\d+\.\d+\.\d+", ruff["rev"])
-    assert extra_requirement(project, "ruff").specifier.contains(ruff["rev"][1:])
+    assert test_group["ruff"].specifier.contains(ruff["rev"][1:])
 
     [mypy] = repos["local"]["hooks"]
-    assert (mypy["id"], mypy["entry"], mypy["pass_filenames"]) == ("mypy", "mypy", False)
-    # `unsupported` (formerly `system`): run the virtualenv's mypy, which sees the dependencies.
+    assert (mypy["id"], mypy["entry"], mypy["pass_filenames"]) == ("mypy", "uv run mypy", False)
+    # `unsupported` (formerly `system`): uv runs the project environment's mypy, which sees the
+    # dependencies, at the version of the `test` group (the one the template's own tests run).
     assert mypy["language"] == "unsupported"
     assert Version(config["minimum_pre_commit_version"]) >= Version("4.4.0")
-    assert extra_requirement(project, "mypy")
+    assert test_group["mypy"].specifier.contains(version("mypy"))
+
+
+def interpolated(value: Any) -> Any:
+    """The file's values as compose uses them: `$$` is a `$`, and no other `$` may stand (a variable)."""
+    if isinstance(value, str):
+        assert re.fullmatch(r"(?:[^$]|\$\$)*", value), f"compose would interpolate a variable in {value!r}"
+        return value.replace("$$", "$")
+    if isinstance(value, dict):
+        return {key: interpolated(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [interpolated(item) for item in value]
+    return value
+
+
+def compose(project: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = interpolated(yaml.safe_load((project / "compose.yaml").read_text()))
+    return loaded
+
+
+# backend: the image (pinned to a release line), its port, where it keeps its data, its health check.
+DATABASE_SERVICES = {
+    "postgresql": (r"postgres:\d+", 5432, "/var/lib/postgresql/data", ["pg_isready", "-h", "127.0.0.1"]),
+    "mysql": (r"mariadb:\d+(\.\d+)?", 3306, "/var/lib/mysql", ["healthcheck.sh", "--connect"]),
+}
+
+
+def credentials(service: dict[str, Any]) -> tuple[str, str, str]:
+    """User, password and database that the database image creates from its environment."""
+    env = service["environment"]
+    if service["image"].startswith("postgres:"):
+        user = env.get("POSTGRES_USER", "postgres")
+        # Without a password the image refuses to start, unless told to trust every connection.
+        assert env.get("POSTGRES_PASSWORD") or env.get("POSTGRES_HOST_AUTH_METHOD") == "trust"
+        return user, env.get("POSTGRES_PASSWORD", ""), env.get("POSTGRES_DB", user)
+    if "MARIADB_USER" in env:
+        # The image creates a user other than root only with a password.
+        assert env["MARIADB_USER"] != "root" and env["MARIADB_PASSWORD"]
+        assert {"MARIADB_ROOT_PASSWORD", "MARIADB_RANDOM_ROOT_PASSWORD"} & env.keys()
+        return env["MARIADB_USER"], env["MARIADB_PASSWORD"], env["MARIADB_DATABASE"]
+    assert env.get("MARIADB_ROOT_PASSWORD") or env.get("MARIADB_ALLOW_EMPTY_ROOT_PASSWORD") == "1"
+    return "root", env.get("MARIADB_ROOT_PASSWORD", ""), env["MARIADB_DATABASE"]
+
+
+def check_compose(project: Path, baked_url: str) -> None:
+    """compose.yaml starts the app (and its database) as the project's URL says."""
+    loaded = compose(project)
+    services = loaded["services"]
+    app = services["app"]
+    assert app["build"] == "." and app["ports"] == ["8000:8000"]
+    # .env (DATABASE_POOL_SIZE, ...) reaches the app when there is one; `environment` wins over it.
+    assert app["env_file"] == [{"path": ".env", "required": False}]
+    app_url = app["environment"]["DATABASE_URL"]
+    scheme = baked_url.split("://")[0]
+    assert app_url.split("://")[0] == scheme  # the driver the project was made for
+
+    if scheme == "sqlite":
+        assert services.keys() == {"app"}
+        [volume] = app["volumes"]
+        name, mount = volume.split(":")
+        assert loaded["volumes"] == {name: None}  # a named volume
+        database_file = PurePosixPath(app_url.removeprefix("sqlite:///"))
+        assert database_file.parent == PurePosixPath(mount) and mount.startswith("/")
+        assert database_file.name == PurePosixPath(baked_url.removeprefix("sqlite:///")).name
+        # The image makes the mount point, owned by the app's user: the volume starts out so.
+        assert mount == "/app/data"
+        return
+
+    assert services.keys() == {"app", "db"}
+    db = services["db"]
+    image, port, data, health = DATABASE_SERVICES[scheme.split("+")[0]]
+    assert re.fullmatch(image, db["image"]), db["image"]
+    check = db["healthcheck"]["test"]
+    assert check[0] == "CMD" and check[1 : 1 + len(health)] == health, check
+    assert db["healthcheck"]["retries"] * int(db["healthcheck"]["interval"].removesuffix("s")) >= 30
+    [volume] = db["volumes"]
+    name, mount = volume.split(":")
+    assert loaded["volumes"] == {name: None} and mount == data
+    baked = urlsplit(baked_url)
+    # Reachable from the host only, at the project URL's port.
+    assert db["ports"] == [f"127.0.0.1:{baked.port or port}:{port}"]
+
+    assert app["depends_on"] == {"db": {"condition": "service_healthy"}}
+    parts = urlsplit(app_url)
+    assert (parts.hostname, parts.port) == ("db", port)  # the service, not localhost
+    user, password, database = credentials(db)
+    assert unquote(parts.username or "") == user
+    assert unquote(parts.password or "") == password
+    assert unquote(parts.path.removeprefix("/")) == database
+    assert parts.query == baked.query
+    # Those of the project's URL, where it names them.
+    assert database == unquote(baked.path.removeprefix("/"))
+    if baked.username:
+        assert user == unquote(baked.username)
+    if baked.password:
+        assert password == unquote(baked.password)
+
+
+@pytest.mark.parametrize("cell", ALL_CELLS, ids=lambda c: c.id)
+def test_compose_starts_the_app_next_to_its_database(bake: Bake, cell: Cell) -> None:
+    project = bake_cell(bake, cell)
+    check_compose(project, URLS[cell.backend])
+
+
+AWKWARD = "p@ss:w/rd%?#&=+ ;$HOME"  # every character a URL escapes, and a `$` that compose would expand
+ODD_URLS = [
+    f"postgresql://{quote('us@er', safe='')}:{quote(AWKWARD, safe='')}@127.0.0.1:5999/app",
+    "postgresql+psycopg://localhost/app",  # no user, password or port
+    "postgresql://app@db.internal:5433/app?connect_timeout=5",
+    "mysql://root:secret@localhost:3306/app",
+    "mysql+pymysql://root@localhost/app",
+    "mysql://app@localhost:3307/app",  # MariaDB makes such a user only with a password
+    f"mysql://{quote('u$er', safe='')}:pa%2540%2f@127.0.0.1:3306/{quote('shop-db', safe='')}",
+    "sqlite:////var/lib/shop/shop.db",
+]
+
+
+@pytest.mark.parametrize("url", ODD_URLS)
+def test_compose_takes_any_url_s_credentials(bake: Bake, url: str) -> None:
+    check_compose(bake(database_url=url), url)
 
 
 ANSWERS = {
