@@ -38,7 +38,7 @@ def check_project_slug(slug: str) -> None:
     example = "my-sql-app"
     if not slug.strip():
         raise Refused("project_slug", "it is empty", example)
-    if "/" in slug or "\\" in slug or slug in {".", ".."} or ".." in slug:
+    if "/" in slug or "\\" in slug or slug == "." or ".." in slug:
         raise Refused("project_slug", "it must be one directory name, not a path", example)
     if slug != slug.strip() or any(not char.isprintable() for char in slug):
         raise Refused("project_slug", "no control characters or edge spaces", example)

@@ -14,38 +14,67 @@ import pytest
 
 from .conftest import TEMPLATE, Bake, clean_env, run
 
-# (answers, the answer the message must name)
+# (answers, the answer the message must name, words of the reason it must give).
+# One row per clause of hooks/pre_gen_project.py: removing any one clause makes its row fail.
 REFUSED_ANSWERS = [
-    ({"orm": "django"}, "orm"),
-    ({"session_strategy": "global"}, "session_strategy"),
-    ({"project_slug": "   "}, "project_slug"),
-    ({"project_slug": "nested/dir"}, "project_slug"),
-    ({"project_slug": "up..and..out"}, "project_slug"),
-    ({"project_slug": "tab\tinside"}, "project_slug"),
-    ({"package_name": "1app"}, "package_name"),
-    ({"package_name": "my-app"}, "package_name"),
-    ({"package_name": "class"}, "package_name"),
-    ({"package_name": "match"}, "package_name"),
-    ({"package_name": "test"}, "package_name"),
-    ({"package_name": "json"}, "package_name"),
-    ({"package_name": "fastapi"}, "package_name"),
-    ({"package_name": "peewee"}, "package_name"),
-    ({"package_name": "sqlalchemy"}, "package_name"),
-    ({"package_name": "migrations"}, "package_name"),
-    ({"package_name": "pädagogik"}, "package_name"),
-    ({"database_url": "sqlite://relative.db"}, "database_url"),
-    ({"database_url": "sqlite:///"}, "database_url"),
-    ({"database_url": "sqlite:///:memory:"}, "database_url"),
-    ({"database_url": "oracle://scott@localhost/orcl"}, "database_url"),
-    ({"database_url": "postgres://app@localhost/app"}, "database_url"),
-    ({"database_url": "postgresql+psycopg2://app@localhost/app"}, "database_url"),
-    ({"database_url": "postgresql://app@localhost:port/app"}, "database_url"),
-    ({"database_url": "postgresql://app@localhost:5432"}, "database_url"),
-    ({"database_url": "postgresql://app@localhost:5432/app/extra"}, "database_url"),
-    ({"database_url": "mysql:///app"}, "database_url"),
-    ({"database_url": 'postgresql://app:pa"ss@localhost/app'}, "database_url"),
-    ({"database_url": "mysql://app@localhost/my app"}, "database_url"),
-    ({"database_url": "just text"}, "database_url"),
+    # Choices: cookiecutter itself refuses a value outside the list.
+    ({"orm": "django"}, "orm", "provided for choice"),
+    ({"session_strategy": "global"}, "session_strategy", "provided for choice"),
+    # project_slug, `not slug.strip()`: empty or blank ("" names the output folder: it needs -f to get there).
+    ({"project_slug": ""}, "project_slug", "it is empty"),
+    ({"project_slug": "   "}, "project_slug", "it is empty"),
+    # project_slug, a path: each of "/", "\", "." (-f again), ".." alone and inside.
+    ({"project_slug": "nested/dir"}, "project_slug", "not a path"),
+    ({"project_slug": "back\\slash"}, "project_slug", "not a path"),
+    ({"project_slug": "."}, "project_slug", "not a path"),
+    ({"project_slug": ".."}, "project_slug", "not a path"),
+    ({"project_slug": "up..and..out"}, "project_slug", "not a path"),
+    # project_slug: edge spaces, then control characters.
+    ({"project_slug": " my-app "}, "project_slug", "edge spaces"),
+    ({"project_slug": "tab\tinside"}, "project_slug", "control characters"),
+    # package_name: not an identifier, then an identifier but not ASCII.
+    ({"package_name": "1app"}, "package_name", "Python identifier"),
+    ({"package_name": "my-app"}, "package_name", "Python identifier"),
+    ({"package_name": "pädagogik"}, "package_name", "Python identifier"),
+    # package_name: a keyword, then a soft keyword.
+    ({"package_name": "class"}, "package_name", "Python keyword"),
+    ({"package_name": "match"}, "package_name", "Python keyword"),
+    # package_name, TAKEN_NAMES: standard library, dependencies, the project's own modules, in any case.
+    ({"package_name": "test"}, "package_name", "shadow a module"),
+    ({"package_name": "json"}, "package_name", "shadow a module"),
+    ({"package_name": "fastapi"}, "package_name", "shadow a module"),
+    ({"package_name": "peewee"}, "package_name", "shadow a module"),
+    ({"package_name": "sqlalchemy"}, "package_name", "shadow a module"),
+    ({"package_name": "migrations"}, "package_name", "shadow a module"),
+    ({"package_name": "FastAPI"}, "package_name", "shadow a module"),
+    # database_url, UNSAFE_URL_CHARS: one row per alternative (whitespace, " ' \ ` { } < >).
+    ({"database_url": "mysql://app@localhost/my app"}, "database_url", "percent-encode"),
+    ({"database_url": 'postgresql://app:pa"ss@localhost/app'}, "database_url", "percent-encode"),
+    ({"database_url": "postgresql://app:pa'ss@localhost/app"}, "database_url", "percent-encode"),
+    ({"database_url": "sqlite:///C:\\app.db"}, "database_url", "percent-encode"),
+    ({"database_url": "postgresql://app:pa`ss@localhost/app"}, "database_url", "percent-encode"),
+    ({"database_url": "sqlite:///./app{.db"}, "database_url", "percent-encode"),
+    ({"database_url": "sqlite:///./app}.db"}, "database_url", "percent-encode"),
+    ({"database_url": "sqlite:///./app<.db"}, "database_url", "percent-encode"),
+    ({"database_url": "sqlite:///./app>.db"}, "database_url", "percent-encode"),
+    # database_url: not printable, yet not whitespace either.
+    ({"database_url": "sqlite:///./app\x1b.db"}, "database_url", "percent-encode"),
+    # database_url: no "://".
+    ({"database_url": "sqlite:app.db"}, "database_url", "not a URL"),
+    # database_url, SQLite: two slashes, no file, in memory, a query string.
+    ({"database_url": "sqlite://relative.db"}, "database_url", "three slashes"),
+    ({"database_url": "sqlite:///"}, "database_url", "three slashes"),
+    ({"database_url": "sqlite:///:memory:"}, "database_url", "three slashes"),
+    ({"database_url": "sqlite:///./app.db?mode=memory"}, "database_url", "three slashes"),
+    # database_url: a scheme outside SERVER_SCHEMES.
+    ({"database_url": "oracle://scott@localhost/orcl"}, "database_url", "is not supported"),
+    ({"database_url": "postgres://app@localhost/app"}, "database_url", "is not supported"),
+    ({"database_url": "postgresql+psycopg2://app@localhost/app"}, "database_url", "is not supported"),
+    # database_url, server: a port that is not a number, no host, no database, a nested database path.
+    ({"database_url": "postgresql://app@localhost:port/app"}, "database_url", "port is not a number"),
+    ({"database_url": "mysql:///app"}, "database_url", "names no host"),
+    ({"database_url": "postgresql://app@localhost:5432"}, "database_url", "names no database"),
+    ({"database_url": "postgresql://app@localhost:5432/app/extra"}, "database_url", "names no database"),
 ]
 
 # Answers that look dangerous but are valid: they must give correct projects.
@@ -74,15 +103,17 @@ def answers_id(answers: dict[str, str]) -> str:
 
 
 @pytest.mark.parametrize(
-    ("answers", "named"), REFUSED_ANSWERS, ids=lambda a: answers_id(a) if isinstance(a, dict) else ""
+    ("answers", "named", "reason"), REFUSED_ANSWERS, ids=lambda a: answers_id(a) if isinstance(a, dict) else ""
 )
-def test_refused_answer_fails_clearly_and_leaves_nothing(tmp_path: Path, answers: dict[str, str], named: str) -> None:
+def test_refused_answer_fails_clearly_and_leaves_nothing(
+    tmp_path: Path, answers: dict[str, str], named: str, reason: str
+) -> None:
     output = tmp_path / "out"
     output.mkdir()
     args = [f"{key}={value}" for key, value in answers.items()]
-    result = run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", str(TEMPLATE), *args, "-o", str(output)], cwd=tmp_path
-    )
+    # -f: a slug naming a folder that exists ("", ".", "..") reaches the hook instead of stopping cookiecutter.
+    command = [sys.executable, "-m", "cookiecutter", "--no-input", "-f", str(TEMPLATE), *args, "-o", str(output)]
+    result = run(command, cwd=tmp_path)
 
     assert result.returncode != 0
     message = result.stderr + result.stdout
@@ -91,6 +122,7 @@ def test_refused_answer_fails_clearly_and_leaves_nothing(tmp_path: Path, answers
     assert len(refusal) == 1, message
     value = next(iter(answers.values()))
     assert repr(value) in refusal[0] or value in refusal[0], refusal[0]
+    assert reason in refusal[0], refusal[0]
     # Only empty directories may remain: cookiecutter creates a nested slug's parent before any hook runs.
     assert [p for p in output.rglob("*") if not p.is_dir()] == []
     assert [p for p in output.rglob("*") if p.is_dir() and any(p.iterdir())] == []
@@ -114,7 +146,7 @@ def test_hostile_but_valid_answers_bake_correct_projects(bake: Bake, answers: di
     assert not list(tmp_path.rglob("pwned")) and not Path("pwned").exists()
     if "database_url" in answers:
         # The project carries the URL exactly as given, as its default.
-        assert f'"{answers["database_url"]}"' in (project / package / "database.py").read_text()
+        assert f'"{answers["database_url"]}"' in (project / package / "config.py").read_text()
 
     lint = run([sys.executable, "-m", "ruff", "check", "."], cwd=project)
     assert lint.returncode == 0, lint.stdout
