@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -37,6 +36,9 @@ from urllib.parse import urlsplit
 import dataset
 import psycopg
 from psycopg import sql
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the template's tests/ helpers
+from tests.server import Server, serve
 
 BENCH = Path(__file__).resolve().parent
 TEMPLATE = BENCH.parent
@@ -56,12 +58,6 @@ class Target:
     folder: Path  # where uvicorn starts: a baked project, or bench/ for the baselines
     database_url: str | None  # None: serves from memory
     use_async: bool = False  # compared with the `async def` bare route
-
-
-@dataclass
-class Server:
-    port: int
-    pid: int
 
 
 @dataclass
@@ -190,14 +186,6 @@ def server_env(users: int, items: int) -> dict[str, str]:
     return {**os.environ, **env}
 
 
-def free_port() -> int:
-    # The port may be taken again before uvicorn binds it; unlikely on a quiet machine.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def get(port: int, path: str) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -209,36 +197,16 @@ def get(port: int, path: str) -> tuple[int, bytes]:
 
 
 @contextlib.contextmanager
-def serve(target: Target, env: dict[str, str], log: Path) -> Iterator[Server]:
+def serve_target(target: Target, env: dict[str, str], log: Path) -> Iterator[Server]:
     """Run one uvicorn worker on a free loopback port until the block ends."""
-    port = free_port()
     if target.database_url:
         env = {**env, "DATABASE_URL": target.database_url}
-    command = [sys.executable, "-m", "uvicorn", target.app, "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
-    with log.open("wb") as output:
-        # Own session: a Ctrl-C reaches this script only, which then stops the server.
-        server = subprocess.Popen(
-            command, cwd=target.folder, env=env, stdout=output, stderr=output, start_new_session=True
-        )
+    # uvicorn runs the app's startup (creating the tables) before it listens.
     try:
-        # uvicorn runs the app's startup (creating the tables) before it listens.
-        deadline = time.monotonic() + 30
-        while True:
-            if server.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"{target.label} did not start:\n{log.read_text()}")
-            with contextlib.suppress(OSError):
-                if get(port, "/openapi.json")[0] == 200:
-                    break
-            time.sleep(0.1)
-        yield Server(port, server.pid)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        with serve(target.folder, "--no-access-log", "--log-level", "warning", env=env, log=log, app=target.app) as s:
+            yield s
+    except RuntimeError as error:
+        sys.exit(f"{target.label}: {error}")
 
 
 def load_wrk(port: int, paths: list[str], seconds: int, connections: int, tmp: Path) -> Result:
@@ -416,7 +384,7 @@ def measure(args: argparse.Namespace, targets: list[Target], tmp: Path) -> dict[
     expected: dict[str, str] = {}
     for target in targets:
         print(f"-- {target.label}", file=sys.stderr)
-        with serve(target, server_env(args.users, args.items), tmp / "server.log") as server:
+        with serve_target(target, server_env(args.users, args.items), tmp / "server.log") as server:
             if target.database_url:
                 seed(target.database_url, users)
             # The same answers as the bare route's, or the comparison means nothing.
