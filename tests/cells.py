@@ -12,6 +12,7 @@ import pymysql
 
 ORMS = ("sqlalchemy", "peewee")
 STRATEGIES = ("dependency", "middleware")
+MODES = (False, True)  # use_async
 BACKENDS = ("sqlite", "postgresql", "mysql")
 
 # Admin URLs of the servers the real-database cells run on.
@@ -26,21 +27,24 @@ class Cell:
     orm: str
     strategy: str
     backend: str
+    use_async: bool = False
 
     @property
     def id(self) -> str:
-        return f"{self.orm}-{self.strategy}-{self.backend}"
+        return f"{self.orm}-{self.strategy}-{'async' if self.use_async else 'sync'}-{self.backend}"
 
-    def answers(self, database_url: str) -> dict[str, str]:
+    def answers(self, database_url: str) -> dict[str, str | bool]:
         return {
             "orm": self.orm,
             "session_strategy": self.strategy,
+            "use_async": self.use_async,
             "database_url": database_url,
             "project_slug": self.id,
         }
 
 
-CELLS = [Cell(o, s, b) for b in BACKENDS for o in ORMS for s in STRATEGIES]
+# Every supported combination of answers: 2 ORMs x 2 strategies x sync/async x 3 databases.
+CELLS = [Cell(o, s, b, a) for b in BACKENDS for a in MODES for o in ORMS for s in STRATEGIES]
 
 
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}

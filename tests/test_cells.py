@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .cells import CELLS, Cell
+from .cells import CELLS, STRATEGIES, Cell
 from .conftest import TEMPLATE, Bake, run, run_generated_suite
 
 # A placeholder URL per backend, for checks that never connect.
@@ -64,9 +64,20 @@ FOREIGN_WORDS = {
         "dependency": ["Middleware"],
         "middleware": ["max_concurrency", "fresh_connection_state", "yield session"],
     },
+    "use_async": {
+        False: ["AsyncSession", "pwasyncio", "aiosqlite", "asyncpg", "aiomysql", "greenlet"],
+        True: ["run_in_threadpool", "RequestConnectionState", "threading"],
+    },
 }
 # (`.cookiecutter.json`, the recorded answers, is a file name the README may cite.)
 LEFTOVER = re.compile(r"\{\{|\{%|cookiecutter\.(?!json\b)")
+
+
+# The driver each cell declares, sync (False) and async (True); SQLite's sync driver is built in.
+DRIVERS = {
+    False: {"sqlite": set(), "postgresql": {"psycopg"}, "mysql": {"pymysql"}},
+    True: {"sqlite": {"aiosqlite"}, "postgresql": {"asyncpg"}, "mysql": {"aiomysql"}},
+}
 
 
 def files_of(project: Path) -> set[str]:
@@ -89,7 +100,11 @@ def test_exact_file_set(bake: Bake, cell: Cell) -> None:
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
 def test_nothing_from_other_variants_or_the_template(bake: Bake, cell: Cell) -> None:
     project = bake_static(bake, cell)
-    foreign = FOREIGN_WORDS["orm"][cell.orm] + FOREIGN_WORDS["strategy"][cell.strategy]
+    foreign = [
+        *FOREIGN_WORDS["orm"][cell.orm],
+        *FOREIGN_WORDS["strategy"][cell.strategy],
+        *FOREIGN_WORDS["use_async"][cell.use_async],
+    ]
     for name in files_of(project):
         text = (project / name).read_text(encoding="utf-8")
         assert not LEFTOVER.search(text), f"template text left in {name}"
@@ -126,8 +141,8 @@ def test_declares_exactly_the_driver_it_needs(bake: Bake, cell: Cell) -> None:
     project = bake_static(bake, cell)
     dependencies = tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
     names = {re.split(r"[\[<>=]", d)[0] for d in dependencies}
-    drivers = {"postgresql": {"psycopg"}, "mysql": {"pymysql"}, "sqlite": set()}[cell.backend]
-    assert names & {"psycopg", "pymysql"} == drivers
+    every_driver = {driver for by_backend in DRIVERS.values() for drivers in by_backend.values() for driver in drivers}
+    assert names & every_driver == DRIVERS[cell.use_async][cell.backend]
     assert cell.orm in names
 
 
@@ -148,8 +163,9 @@ def test_generated_suite_passes(bake: Bake, cell: Cell, database_url: str) -> No
     assert not re.search(r"skipped|xfail|warning", result.stdout.splitlines()[-1]), result.stdout
 
 
-def test_concurrency_test_fails_without_the_peewee_patch(bake: Bake, tmp_path: Path) -> None:
-    project = bake(orm="peewee", session_strategy="dependency", database_url=f"sqlite:///{tmp_path}/app.db")
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_concurrency_test_fails_without_the_peewee_patch(bake: Bake, tmp_path: Path, strategy: str) -> None:
+    project = bake(orm="peewee", session_strategy=strategy, database_url=f"sqlite:///{tmp_path}/app.db")
     database = project / "sql_app" / "database.py"
     patched = database.read_text()
     patch_line = re.compile(r"^db\._state = RequestConnectionState\(\).*\n", re.MULTILINE)
@@ -160,6 +176,9 @@ def test_concurrency_test_fails_without_the_peewee_patch(bake: Bake, tmp_path: P
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 failed" in result.stdout
+    # Its own sharing check fails first: not a server error, nor the check of the statuses.
+    errors = [line.removeprefix("E").strip() for line in result.stdout.splitlines() if line.startswith("E ")]
+    assert errors[0] == "AssertionError: requests ran SQL on a connection that another request held", result.stdout
 
 
 def test_generated_project_is_a_git_ready_tree(bake: Bake) -> None:

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from .cells import ORMS, admin_connection, server_address, throwaway_database
+from .cells import MODES, ORMS, admin_connection, server_address, throwaway_database
 from .conftest import Bake, require_server, run, run_generated_suite
 
 # Every character that needs escaping in a URL's password.
@@ -24,11 +24,12 @@ CREDENTIALS = {
 }
 
 
+@pytest.mark.parametrize("use_async", MODES, ids=["sync", "async"])
 @pytest.mark.parametrize("orm", ORMS)
 @pytest.mark.parametrize("scheme", ["postgresql", "postgresql+psycopg", "mysql", "mysql+pymysql"])
-def test_escaped_credentials_reach_the_driver_decoded(bake: Bake, orm: str, scheme: str) -> None:
+def test_escaped_credentials_reach_the_driver_decoded(bake: Bake, orm: str, use_async: bool, scheme: str) -> None:
     url = f"{scheme}://{quote('us@er', safe='')}:{quote(AWKWARD_PASSWORD, safe='')}@127.0.0.1:5999/app"
-    project = bake(orm=orm, database_url=url)
+    project = bake(orm=orm, use_async=use_async, database_url=url)
     snippet = f"import json; from sql_app import database; {CREDENTIALS[orm]}"
 
     result = run([sys.executable, "-c", snippet], cwd=project)
@@ -37,8 +38,11 @@ def test_escaped_credentials_reach_the_driver_decoded(bake: Bake, orm: str, sche
     assert json.loads(result.stdout) == ["us@er", AWKWARD_PASSWORD, "app"]
 
 
+@pytest.mark.parametrize("use_async", MODES, ids=["sync", "async"])
 @pytest.mark.parametrize("orm", ORMS)
-def test_mariadb_user_with_awkward_password_and_explicit_driver(bake: Bake, orm: str, tmp_path: Path) -> None:
+def test_mariadb_user_with_awkward_password_and_explicit_driver(
+    bake: Bake, orm: str, use_async: bool, tmp_path: Path
+) -> None:
     require_server("mysql")
     user = f"tpl_{uuid.uuid4().hex[:8]}"
     host, port, _, _ = server_address("mysql")
@@ -49,7 +53,7 @@ def test_mariadb_user_with_awkward_password_and_explicit_driver(bake: Bake, orm:
             cursor.execute(f"GRANT ALL ON `{name}`.* TO '{user}'@'%'")
         try:
             url = f"mysql+pymysql://{user}:{quote(AWKWARD_PASSWORD, safe='')}@{host}:{port}/{name}"
-            project = bake(orm=orm, database_url=url)
+            project = bake(orm=orm, use_async=use_async, database_url=url)
             result = run_generated_suite(project, "tests/test_api.py")
         finally:
             with conn.cursor() as cursor:

@@ -1,8 +1,8 @@
 """Each cell's own pyproject.toml is enough: install it alone into a fresh environment, run its tests.
 
 Both ways the generated README gives: pip (25.1 or later, for `--group test`), and uv. Strategies
-share their dependencies, so with pip one cell per ORM and database covers them all; with uv, one
-cell per ORM.
+share their dependencies, so one cell per ORM, database and sync/async covers them all: the sync
+ones are installed with pip, the async ones with uv.
 """
 
 import os
@@ -16,14 +16,18 @@ from .cells import BACKENDS, ORMS, Cell
 from .conftest import Bake, run, run_generated_suite
 from .test_extras import dockerfile_uv_syncs
 
-CELLS = [
+PIP_CELLS = [
     Cell(orm, "middleware" if backend == "mysql" else "dependency", backend) for orm in ORMS for backend in BACKENDS
 ]
-UV_CELLS = [Cell("sqlalchemy", "dependency", "sqlite"), Cell("peewee", "middleware", "postgresql")]
+UV_CELLS = [
+    Cell(orm, "dependency" if backend == "mysql" else "middleware", backend, use_async=True)
+    for orm in ORMS
+    for backend in BACKENDS
+]
 UV = find_uv_bin()
 
 
-@pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
+@pytest.mark.parametrize("cell", PIP_CELLS, ids=lambda c: c.id)
 def test_suite_passes_in_a_fresh_venv_installed_with_pip(
     bake: Bake, cell: Cell, database_url: str, tmp_path: Path
 ) -> None:

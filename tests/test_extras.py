@@ -17,8 +17,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from .cells import BACKENDS, ORMS, Cell
-from .cells import CELLS as ALL_CELLS
+from .cells import BACKENDS, CELLS, ORMS, Cell
 from .conftest import TEMPLATE, Bake, run
 
 # Placeholder URLs (nothing connects); the PostgreSQL one has a percent-encoded password.
@@ -27,7 +26,8 @@ URLS = {
     "postgresql": "postgresql://shop:pa%40ss@db.internal:5432/shop",
     "mysql": "mysql+pymysql://shop:secret@db.internal:3306/shop",
 }
-CELLS = [Cell(orm, "dependency", backend) for orm in ORMS for backend in BACKENDS]
+# The files around the code do not depend on the strategy or on sync/async.
+EXTRAS_CELLS = [Cell(orm, "dependency", backend) for orm in ORMS for backend in BACKENDS]
 PACKAGE = "shop"  # not the default, so a hard-coded `sql_app` shows
 PYTHON = "3.11"
 
@@ -64,7 +64,7 @@ def settings_of(project: Path, **env: str) -> list[Any]:
     return list(json.loads(result.stdout))
 
 
-@pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
+@pytest.mark.parametrize("cell", EXTRAS_CELLS, ids=lambda c: c.id)
 def test_env_example_names_the_settings_read_with_their_defaults(bake: Bake, cell: Cell) -> None:
     project = bake_cell(bake, cell)
     lines = (project / ".env.example").read_text().splitlines()
@@ -129,7 +129,7 @@ def pinned_uv(project: Path) -> str:
     return pinned
 
 
-@pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
+@pytest.mark.parametrize("cell", EXTRAS_CELLS, ids=lambda c: c.id)
 def test_dockerfile_installs_the_project_with_uv_and_serves_its_app(bake: Bake, cell: Cell) -> None:
     project = bake_cell(bake, cell)
     instructions = dockerfile(project)
@@ -196,7 +196,7 @@ SERVICES = {
 }
 
 
-@pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
+@pytest.mark.parametrize("cell", EXTRAS_CELLS, ids=lambda c: c.id)
 def test_workflow_runs_lint_types_and_tests_with_uv_on_the_right_python(bake: Bake, cell: Cell) -> None:
     project = bake_cell(bake, cell)
     loaded = workflow(project)
@@ -352,7 +352,7 @@ def check_compose(project: Path, baked_url: str) -> None:
         assert password == unquote(baked.password)
 
 
-@pytest.mark.parametrize("cell", ALL_CELLS, ids=lambda c: c.id)
+@pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
 def test_compose_starts_the_app_next_to_its_database(bake: Bake, cell: Cell) -> None:
     project = bake_cell(bake, cell)
     check_compose(project, URLS[cell.backend])

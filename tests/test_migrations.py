@@ -15,10 +15,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from .cells import BACKENDS, CELLS, Cell
+from .cells import BACKENDS, CELLS, MODES, Cell
 from .conftest import Bake, run
 
-SQLALCHEMY_CELLS = [Cell("sqlalchemy", "dependency", backend) for backend in BACKENDS]
+SQLALCHEMY_CELLS = [Cell("sqlalchemy", "dependency", backend, use_async) for use_async in MODES for backend in BACKENDS]
 VERSIONS = "sql_app/migrations/versions"
 REVISION = f"{VERSIONS}/0001_create_users_and_items.py"
 

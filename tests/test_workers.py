@@ -26,8 +26,12 @@ from .cells import Cell
 from .conftest import Bake, clean_env
 from .server import Server, serve
 
-# One cell per ORM, with different strategies.
-WORKER_CELLS = [Cell("sqlalchemy", "middleware", "postgresql"), Cell("peewee", "dependency", "postgresql")]
+# One cell per ORM, with different strategies, and an async one.
+WORKER_CELLS = [
+    Cell("sqlalchemy", "middleware", "postgresql"),
+    Cell("peewee", "dependency", "postgresql"),
+    Cell("peewee", "middleware", "postgresql", use_async=True),
+]
 CONNECTIONS = 8  # keep-alive connections, each served by one worker
 USERS_PER_CONNECTION = 3
 LOG_CONFIG = {

@@ -1,4 +1,4 @@
-"""Test setup: empty tables for every test, and a tracker of who ran what SQL.
+"""Test setup: empty tables for every test, and a tracker of which request used which connection.
 
 Tests use TEST_DATABASE_URL when set, else the project's database URL. A SQLite
 URL is swapped for a throwaway file. On PostgreSQL or MySQL the tests drop the
@@ -13,15 +13,15 @@ import os
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 import pytest
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 PROJECT_DATABASE_URL = "{{ cookiecutter.database_url }}"
 _url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or PROJECT_DATABASE_URL
@@ -36,32 +36,32 @@ from {{ cookiecutter.package_name }} import crud  # noqa: E402
 from {{ cookiecutter.package_name }}.config import settings  # noqa: E402
 from {{ cookiecutter.package_name }}.main import app  # noqa: E402
 
-from .database_helpers import drop_tables, empty_tables, listen_statements  # noqa: E402
+from .database_helpers import drop_tables, empty_tables, listen_checkouts, listen_statements  # noqa: E402
 
 current_request: ContextVar[int | None] = ContextVar("current_request", default=None)
 
 
+Kind = Literal["take", "run", "give back"]
+
+
 @dataclass
-class Statement:
-    request: int
+class Event:
+    """A connection taken from the pool (or opened), a statement run on it, or its return."""
+
+    kind: Kind
+    request: int | None  # None: outside any request (startup, the tests' own queries)
     connection: object
-    sql: str
-    at: float
+    sql: str = ""
 
 
 @dataclass
 class RequestTracker:
-    """An ASGI wrapper that tags each request and records the SQL it runs.
-
-    A request holds a connection at least across its own statements on it. A GET
-    never commits, so it holds the connection until its response starts: the
-    connection goes back to the pool only when the request's session closes.
-    """
+    """An ASGI wrapper that numbers requests and records, in order, what each does
+    with connections: take one, run SQL on it, give it back."""
 
     app: ASGIApp
-    statements: list[Statement] = field(default_factory=list)
-    response_started: dict[int, float] = field(default_factory=dict)
-    reads: set[int] = field(default_factory=set)
+    events: list[Event] = field(default_factory=list)
+    last_request: int | None = None
     ids: "itertools.count[int]" = field(default_factory=itertools.count)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -69,45 +69,48 @@ class RequestTracker:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request = next(self.ids)
+        request = self.last_request = next(self.ids)
         token = current_request.set(request)
-        if scope["method"] == "GET":
-            self.reads.add(request)
-
-        async def tracked_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                self.response_started[request] = time.monotonic()
-            await send(message)
-
         try:
-            await self.app(scope, receive, tracked_send)
+            await self.app(scope, receive, send)
         finally:
             current_request.reset(token)
 
-    def record(self, connection: object, sql: str) -> None:
-        request = current_request.get()
-        if request is not None:
-            with self.lock:
-                self.statements.append(Statement(request, connection, sql, time.monotonic()))
+    def record(self, kind: Kind, connection: object, sql: str = "") -> None:
+        with self.lock:
+            self.events.append(Event(kind, current_request.get(), connection, sql))
 
     def statements_of_last_request(self) -> list[str]:
-        last = max(s.request for s in self.statements)
-        return [s.sql for s in self.statements if s.request == last]
+        """The SQL of the request that started last, even if it ran none."""
+        return [e.sql for e in self.events if e.kind == "run" and e.request == self.last_request]
 
-    def shared_connections(self) -> list[tuple[int, int]]:
-        """Pairs of requests where one ran SQL on a connection the other held."""
-        held: dict[tuple[int, int], tuple[float, float]] = {}
-        for s in self.statements:
-            since, until = held.get((s.request, id(s.connection)), (s.at, s.at))
-            held[(s.request, id(s.connection))] = (min(since, s.at), max(until, s.at))
+    def shared_connections(self) -> list[tuple[int | None, int]]:
+        """Pairs (holder, other): the other request ran SQL on a connection that the
+        holder had taken and not given back yet."""
+        holders: dict[int, int | None] = {}
         clashes = set()
-        for (holder, conn_id), (since, until) in held.items():
-            if holder in self.reads:
-                until = self.response_started.get(holder, float("inf"))
-            for s in self.statements:
-                if s.request != holder and id(s.connection) == conn_id and since < s.at < until:
-                    clashes.add((holder, s.request))
-        return sorted(clashes)
+        for event in self.events:
+            key = id(event.connection)  # events keep their connections alive: ids stay unique
+            if event.kind == "take":
+                holders[key] = event.request
+            elif event.kind == "give back":
+                holders.pop(key, None)
+            elif event.request is not None:
+                # A connection taken before the tracker listened: its first user holds it.
+                holder = holders.setdefault(key, event.request)
+                if holder != event.request:
+                    clashes.add((holder, event.request))
+        return sorted(clashes, key=str)
+
+    def connections_not_given_back(self) -> list[int | None]:
+        """Who holds a connection now: requests, or None for the tests' own code."""
+        held: dict[int, int | None] = {}
+        for event in self.events:
+            if event.kind == "take":
+                held[id(event.connection)] = event.request
+            elif event.kind == "give back":
+                held.pop(id(event.connection), None)
+        return sorted(held.values(), key=str)
 
 
 def open_connections() -> int:
@@ -154,9 +157,16 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def tracker() -> Iterator[RequestTracker]:
     tracker = RequestTracker(app)
-    remove_listener = listen_statements(tracker.record)
+    removers = [
+        listen_statements(lambda connection, sql: tracker.record("run", connection, sql)),
+        listen_checkouts(
+            lambda connection: tracker.record("take", connection),
+            lambda connection: tracker.record("give back", connection),
+        ),
+    ]
     yield tracker
-    remove_listener()
+    for remove in removers:
+        remove()
 
 
 @pytest.fixture

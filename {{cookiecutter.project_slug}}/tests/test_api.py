@@ -3,9 +3,12 @@
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }} import routes
+
+from .database_helpers import stored_password_hash, unordered_reads_reversed
 
 PASSWORD = "correct horse battery"
 
@@ -35,6 +38,13 @@ def test_create_user_returns_it_without_password(client: TestClient) -> None:
     }
 
 
+def test_password_is_stored_as_an_argon2_hash(client: TestClient) -> None:
+    create_user(client)
+    stored = stored_password_hash("alice@example.com")
+    assert stored != PASSWORD
+    assert PasswordHasher().verify(stored, PASSWORD)  # raises unless an Argon2 hash of it
+
+
 def test_registered_email_is_refused(client: TestClient) -> None:
     create_user(client)
     response = client.post("/users/", json={"email": "alice@example.com", "password": PASSWORD})
@@ -44,20 +54,28 @@ def test_registered_email_is_refused(client: TestClient) -> None:
 
 
 def test_invalid_user_body_is_422(client: TestClient) -> None:
+    body: object
     for body in (
+        [],
         {},
-        {"email": "not-an-email", "password": PASSWORD},
         {"email": "bob@example.com"},
-        {"email": "bob@example.com", "password": "short"},
+        {"password": PASSWORD},
+        {"email": "not-an-email", "password": PASSWORD},
+        {"email": 42, "password": PASSWORD},
+        {"email": "bob@example.com", "password": "x" * 7},
+        {"email": "bob@example.com", "password": "x" * 129},
+        {"email": "bob@example.com", "password": 12345678},
     ):
         assert client.post("/users/", json=body).status_code == 422, body
+    assert client.get("/users/").json() == []
 
 
 def test_read_user_with_items(client: TestClient) -> None:
     user = create_user(client)
     pen = create_item(client, user["id"], "Pen")
     ink = create_item(client, user["id"], "Ink")
-    response = client.get(f"/users/{user['id']}")
+    with unordered_reads_reversed():
+        response = client.get(f"/users/{user['id']}")
     assert response.status_code == 200
     assert response.json() == {**user, "items": [pen, ink]}
 
@@ -70,19 +88,24 @@ def test_unknown_user_is_404(client: TestClient) -> None:
 
 def test_list_users_pages_in_id_order(client: TestClient) -> None:
     users = [create_user(client, f"user{n}@example.com") for n in range(5)]
-    assert client.get("/users/").json() == users
-    assert client.get("/users/", params={"skip": 1, "limit": 2}).json() == users[1:3]
+    with unordered_reads_reversed():
+        assert client.get("/users/").json() == users
+        assert client.get("/users/", params={"skip": 1, "limit": 2}).json() == users[1:3]
     assert client.get("/users/", params={"skip": 10}).json() == []
 
 
-def test_list_items_of_all_users(client: TestClient) -> None:
+def test_list_items_of_all_users_in_id_order(client: TestClient) -> None:
     alice = create_user(client, "alice@example.com")
     bob = create_user(client, "bob@example.com")
-    items = [create_item(client, alice["id"], "Pen"), create_item(client, bob["id"], "Cup")]
-    assert items[0]["owner_id"] == alice["id"]
-    assert items[1]["owner_id"] == bob["id"]
-    assert client.get("/items/").json() == items
-    assert client.get("/items/", params={"skip": 1, "limit": 1}).json() == items[1:]
+    items = [
+        create_item(client, alice["id"], "Pen"),
+        create_item(client, bob["id"], "Cup"),
+        create_item(client, alice["id"], "Ink"),
+    ]
+    assert [item["owner_id"] for item in items] == [alice["id"], bob["id"], alice["id"]]
+    with unordered_reads_reversed():
+        assert client.get("/items/").json() == items
+        assert client.get("/items/", params={"skip": 1, "limit": 1}).json() == items[1:2]
 
 
 def test_item_for_unknown_user_is_404_and_not_stored(client: TestClient) -> None:
@@ -94,9 +117,31 @@ def test_item_for_unknown_user_is_404_and_not_stored(client: TestClient) -> None
 
 def test_invalid_item_body_is_422(client: TestClient) -> None:
     user = create_user(client)
-    for body in ({}, {"title": ""}, {"title": "x" * 256}, {"title": "a\x00b"}):
+    body: object
+    for body in (
+        [],
+        {},
+        {"title": ""},
+        {"title": "x" * 256},
+        {"title": "a\x00b"},  # PostgreSQL cannot store a NUL
+        {"title": 42},
+        {"title": "Pen", "description": "x" * 1001},
+        {"title": "Pen", "description": "a\x00b"},
+        {"title": "Pen", "description": 42},
+    ):
         response = client.post(f"/users/{user['id']}/items/", json=body)
         assert response.status_code == 422, body
+    assert client.get("/items/").json() == []
+
+
+def test_longest_title_and_description_are_stored_whole(client: TestClient) -> None:
+    user = create_user(client)
+    # Not ASCII: a column sized in bytes instead of characters would refuse them.
+    body = {"title": "é" * 255, "description": "é" * 1000}
+    response = client.post(f"/users/{user['id']}/items/", json=body)
+    assert response.status_code == 200, response.text
+    stored = {**body, "id": response.json()["id"], "owner_id": user["id"]}
+    assert client.get("/items/").json() == [stored]
 
 
 def test_out_of_range_paging_and_ids_are_422(client: TestClient) -> None:

@@ -30,7 +30,9 @@ def test_listing_users_with_items_takes_two_statements(
     assert len(tracker.statements_of_last_request()) == 2
     assert len(selects_of_last_request(tracker)) == 2
 
-    client.get(f"/users/{listed[-1]['id']}")
+    response = client.get(f"/users/{listed[-1]['id']}")
+    assert response.status_code == 200
+    assert response.json() == listed[-1]
     assert len(tracker.statements_of_last_request()) == 2
 
 

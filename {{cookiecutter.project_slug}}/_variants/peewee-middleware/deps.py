@@ -33,6 +33,9 @@ class ConnectionMiddleware:
             try:
                 await self.app(scope, receive, send)
             finally:
-                if not db.is_closed():
-                    await run_in_threadpool(db.close)  # back to the pool
+                # Shielded: in a cancelled request (a client hung up) the close would
+                # otherwise be cancelled too, and the connection never given back.
+                with anyio.CancelScope(shield=True):
+                    if not db.is_closed():
+                        await run_in_threadpool(db.close)  # back to the pool
                 request_state.reset(token)

@@ -37,7 +37,10 @@ class SessionMiddleware:
             try:
                 await self.app(scope, receive, send)
             finally:
-                await run_in_threadpool(session.close)
+                # Shielded: in a cancelled request (a client hung up) the close would
+                # otherwise be cancelled too, and the connection never given back.
+                with anyio.CancelScope(shield=True):
+                    await run_in_threadpool(session.close)
 
 
 def get_session(request: Request) -> Session:

@@ -1,11 +1,13 @@
 """What the tests need from the database beyond the app: Peewee's query hooks and resets."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import peewee
 
 from {{ cookiecutter.package_name }}.database import db
-from {{ cookiecutter.package_name }}.models import MODELS
+from {{ cookiecutter.package_name }}.models import MODELS, Item, User
 
 
 def listen_statements(listener: Callable[[object, str], None]) -> Callable[[], None]:
@@ -18,6 +20,67 @@ def listen_statements(listener: Callable[[object, str], None]) -> Callable[[], N
     return lambda: db.query_hooks.remove(on_query)
 
 
+def listen_checkouts(
+    on_take: Callable[[object], None], on_give_back: Callable[[object], None]
+) -> Callable[[], None]:
+    """Call `on_take(dbapi_connection)` when it is opened or leaves the pool, `on_give_back`
+    before it is closed or returns; returns a remover."""
+    # Peewee has no such events: wrap this database's own open and close.
+    connect, close = db._connect, db._close  # type: ignore[attr-defined]
+
+    def taking() -> Any:
+        connection = connect()
+        on_take(connection)
+        return connection
+
+    def giving_back(connection: Any, *args: Any, **kwargs: Any) -> Any:
+        on_give_back(connection)
+        return close(connection, *args, **kwargs)
+
+    vars(db).update(_connect=taking, _close=giving_back)
+
+    def remove() -> None:
+        del vars(db)["_connect"], vars(db)["_close"]
+
+    return remove
+
+
+def stored_password_hash(email: str) -> str:
+    with db.connection_context():
+        hashed: str = User.get(User.email == email).hashed_password
+    return hashed
+
+
+@contextmanager
+def unordered_reads_reversed() -> Iterator[None]:
+    """Within the block, a SELECT without ORDER BY returns the rows stored so far backwards.
+
+    So a query that forgets its ORDER BY gets a wrong order, not the id order by luck.
+    MySQL cannot be made to: InnoDB keeps rows in primary key order and reads them so.
+    """
+    if isinstance(db, peewee.PostgresqlDatabase):
+        # PostgreSQL reads a table, and equal keys of an index, in the order the rows
+        # were written: write them again, highest id first.
+        with db.connection_context(), db.atomic():
+            rows = [list(m.select().order_by(m.id.desc()).dicts()) for m in (User, Item)]
+            for model in reversed(MODELS):
+                model.delete().execute()
+            for model, written in zip(MODELS, rows, strict=True):
+                if written:
+                    model.insert_many(written).execute()
+    elif isinstance(db, peewee.SqliteDatabase):
+        # SQLite reads a table in id order; this pragma, set on every new connection,
+        # runs unordered reads backwards.
+        with db.connection_context():
+            db.pragma("reverse_unordered_selects", 1, permanent=True)
+    try:
+        yield
+    finally:
+        if isinstance(db, peewee.SqliteDatabase):
+            with db.connection_context():
+                db.pragma("reverse_unordered_selects", 0, permanent=True)
+
+
 def empty_tables() -> None:
     with db.connection_context():
         for model in reversed(MODELS):
@@ -27,3 +90,9 @@ def empty_tables() -> None:
 def drop_tables() -> None:
     with db.connection_context():
         db.drop_tables(MODELS)
+
+
+def query(sql: str) -> list[tuple[Any, ...]]:
+    """Rows of `sql`, run on a connection of the test's own thread."""
+    with db.connection_context():
+        return [tuple(row) for row in db.execute_sql(sql)]  # type: ignore[no-untyped-call]

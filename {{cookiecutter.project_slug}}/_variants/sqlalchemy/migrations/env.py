@@ -13,8 +13,8 @@ from {{ cookiecutter.package_name }}.database import engine
 from {{ cookiecutter.package_name }}.models import Base
 
 config = context.config
-# Only the command line configures logging; the running application keeps its own.
-if config.config_file_name is not None and "connection" not in config.attributes:
+# Only the command line (alembic.ini) configures logging; the application keeps its own.
+if config.config_file_name is not None:
     fileConfig(config.config_file_name)
 
 target_metadata = Base.metadata

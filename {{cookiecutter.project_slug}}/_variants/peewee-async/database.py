@@ -1,0 +1,70 @@
+"""The Peewee database over asyncio drivers, and its tables created at startup.
+
+`playhouse.pwasyncio` keeps connection state per asyncio task, and a request runs
+in one task from its first byte to its last, so concurrent requests never share a
+connection: the threads that make the sync Peewee patch necessary are not involved.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+import peewee
+from playhouse import db_url
+from playhouse.pwasyncio import AsyncMySQLDatabase, AsyncPostgresqlDatabase, AsyncSqliteDatabase
+
+from .config import settings
+
+# pwasyncio speaks aiosqlite, asyncpg and aiomysql; a driver the URL names
+# (postgresql+psycopg://, mysql+pymysql://) is replaced by these.
+DATABASES: dict[str, Any] = {
+    "sqlite": AsyncSqliteDatabase,
+    "postgresql": AsyncPostgresqlDatabase,
+    "mysql": AsyncMySQLDatabase,
+}
+BACKEND = settings.database_url.split(":", 1)[0].split("+", 1)[0]
+
+
+def connect_database(url: str, pool_size: int) -> Any:
+    options = db_url.parse(url, unquote_user=True, unquote_password=True)
+    if "passwd" in options:  # PyMySQL's spelling; aiomysql takes `password`
+        options["password"] = options.pop("passwd")
+    if BACKEND == "sqlite":
+        options["pragmas"] = {"foreign_keys": 1}
+    # A request waits up to acquire_timeout seconds for a free connection.
+    name = options.pop("database")
+    return DATABASES[BACKEND](name, pool_size=pool_size, acquire_timeout=30, **options)
+
+
+db = connect_database(settings.database_url, settings.database_pool_size)
+
+# Held while creating tables, so that workers starting together take turns.
+STARTUP_LOCKS = {
+    "postgresql": ("SELECT pg_advisory_lock(7262017)", "SELECT pg_advisory_unlock(7262017)"),
+    "mysql": ("SELECT GET_LOCK('create_tables', 60)", "SELECT RELEASE_LOCK('create_tables')"),
+}
+
+
+async def create_tables(models: Sequence[type[peewee.Model]]) -> None:
+    """Create the tables that are missing; existing tables are left as they are."""
+    # SQLite serialises writers by itself.
+    lock, unlock = STARTUP_LOCKS.get(BACKEND, ("SELECT 1", "SELECT 1"))
+    try:
+        await db.aconnect()
+    except Exception as error:  # the drivers' own errors, not all wrapped by Peewee
+        # One line that says which database, instead of a driver's traceback alone.
+        reason = str(error).strip().splitlines()[0]
+        where = settings.database_location()
+        raise RuntimeError(f"cannot connect to the {where}: {reason}") from None
+    try:
+        await db.aexecute_sql(lock)
+        try:
+            # The missing tables only, without IF NOT EXISTS: MySQL answers that with
+            # a note, which aiomysql raises as a Python warning.
+            existing = set(await db.run(db.get_tables))
+            missing = [model for model in models if model._meta.table_name not in existing]
+            await db.acreate_tables(missing, safe=False)
+        finally:
+            await db.aexecute_sql(unlock)
+    finally:
+        # Handed back: the lifespan's task lives as long as the app.
+        await db.aclose()

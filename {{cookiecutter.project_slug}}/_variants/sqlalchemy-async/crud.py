@@ -1,0 +1,69 @@
+"""Queries. Writes commit here, so a failed commit fails the request."""
+
+from collections.abc import Sequence
+
+import anyio.to_thread
+from argon2 import PasswordHasher
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from . import schemas
+from .models import Item, User
+
+password_hasher = PasswordHasher()
+
+
+class EmailAlreadyRegistered(Exception):
+    pass
+
+
+class UserNotFound(Exception):
+    pass
+
+
+# Two statements whatever the page size: the users, then all their items. Items
+# must be loaded eagerly: an async session cannot load them lazily (lazy="raise").
+WITH_ITEMS = selectinload(User.items)
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id, options=[WITH_ITEMS])
+
+
+async def get_users(session: AsyncSession, skip: int = 0, limit: int = 100) -> Sequence[User]:
+    query = select(User).options(WITH_ITEMS).order_by(User.id).offset(skip).limit(limit)
+    return (await session.scalars(query)).all()
+
+
+async def create_user(session: AsyncSession, user: schemas.UserCreate) -> User:
+    # Argon2 takes tens of milliseconds of CPU: hash off the event loop.
+    hashed_password = await anyio.to_thread.run_sync(password_hasher.hash, user.password)
+    db_user = User(**user.model_dump(exclude={"password"}), hashed_password=hashed_password)
+    db_user.items = []  # a new user has none; the response reads them without a query
+    session.add(db_user)
+    try:
+        await session.commit()
+    except IntegrityError as error:
+        # The unique index decides, so two simultaneous sign-ups cannot both win.
+        await session.rollback()
+        raise EmailAlreadyRegistered(user.email) from error
+    return db_user
+
+
+async def get_items(session: AsyncSession, skip: int = 0, limit: int = 100) -> Sequence[Item]:
+    query = select(Item).order_by(Item.id).offset(skip).limit(limit)
+    return (await session.scalars(query)).all()
+
+
+async def create_user_item(session: AsyncSession, item: schemas.ItemCreate, user_id: int) -> Item:
+    db_item = Item(**item.model_dump(), owner_id=user_id)
+    session.add(db_item)
+    try:
+        await session.commit()
+    except IntegrityError as error:
+        # The foreign key decides: one statement, no window between check and write.
+        await session.rollback()
+        raise UserNotFound(user_id) from error
+    return db_item

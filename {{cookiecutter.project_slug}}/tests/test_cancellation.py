@@ -1,0 +1,112 @@
+"""Requests cancelled mid-flight (a client hanging up, a timeout) leave no connection or
+transaction behind."""
+
+import asyncio
+import gc
+import json
+import time
+from typing import Any
+
+import anyio
+import pytest
+from fastapi.testclient import TestClient
+from starlette.types import Message
+
+from {{ cookiecutter.package_name }} import routes
+from {{ cookiecutter.package_name }}.config import settings
+
+from .conftest import RequestTracker
+from .database_helpers import query
+from .test_api import PASSWORD, create_item, create_user
+
+# The server's other connections to the test database: (state, inside a transaction).
+SERVER_SESSIONS = {
+    "postgresql": "SELECT state, left(state, 19) = 'idle in transaction' FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    "mysql": "SELECT p.command, t.trx_id IS NOT NULL FROM information_schema.processlist p"
+    " LEFT JOIN information_schema.innodb_trx t ON t.trx_mysql_thread_id = p.id"
+    " WHERE p.db = DATABASE() AND p.id <> CONNECTION_ID()",
+}
+REQUESTS = [
+    ("GET", "/slowusers/", None),  # holds its connection while it waits
+    ("GET", "/users/", None),
+    ("POST", "/users/", "a new user"),  # cancelled in or around its transaction
+    ("POST", "/users/{owner}/items/", {"title": "Pen"}),
+    ("GET", "/users/{owner}", None),
+]
+
+
+def server_sessions() -> list[tuple[str, bool]]:
+    sql = SERVER_SESSIONS.get(settings.database_url.split(":")[0].split("+")[0])
+    return [] if sql is None else [(str(state), bool(busy)) for state, busy in query(sql)]
+
+
+async def call(client: TestClient, method: str, path: str, body: Any = None) -> None:
+    """One request straight into the ASGI app, whose client never hangs up by itself."""
+    payload = json.dumps(body).encode() if body is not None else b""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "headers": [(b"host", b"test"), (b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 5000), "server": ("testserver", 80),
+    }  # fmt: skip
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": payload, "more_body": False}
+        await anyio.sleep_forever()  # until cancelled
+        raise AssertionError("unreachable")
+
+    async def send(_: Message) -> None:
+        pass
+
+    await client.app(scope, receive, send)
+
+
+@pytest.mark.parametrize("how", ["cancel scope", "task.cancel()"])
+def test_cancelled_requests_leak_nothing(
+    client: TestClient, tracker: RequestTracker, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    monkeypatch.setattr(routes, "SLOW_USERS_SECONDS", 2)
+    owner = create_user(client)["id"]
+    create_item(client, owner)
+    calls = []
+    for n in range(4 * settings.database_pool_size):  # most are waiting for a connection
+        method, path, body = REQUESTS[n % len(REQUESTS)]
+        if body == "a new user":
+            body = {"email": f"cancelled{n}@example.com", "password": PASSWORD}
+        calls.append((client, method, path.format(owner=owner), body))
+
+    async def cancel_requests_in_flight() -> None:
+        if how == "cancel scope":  # anyio's: every later await in the scope is cancelled too
+            async with anyio.create_task_group() as group:
+                for args in calls:
+                    group.start_soon(call, *args)
+                await anyio.sleep(0.3)
+                group.cancel_scope.cancel()
+        else:  # asyncio's: one CancelledError, after which cleanup may await freely
+            tasks = [asyncio.create_task(call(*args)) for args in calls]
+            await asyncio.sleep(0.3)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    assert client.portal is not None
+    client.portal.call(cancel_requests_in_flight)
+    gc.collect()  # a session or connection dropped unclosed would warn here
+
+    # Worker threads cannot be cancelled: sync endpoints run to their end, then give back.
+    deadline = time.monotonic() + 15
+    while tracker.connections_not_given_back() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert tracker.connections_not_given_back() == []
+    sessions = server_sessions()
+    assert [state for state, in_transaction in sessions if in_transaction] == []
+    assert len(sessions) <= settings.database_pool_size
+    # And the pool still serves.
+    monkeypatch.setattr(routes, "SLOW_USERS_SECONDS", 0)
+    assert client.get("/slowusers/").status_code == 200
+    assert client.get(f"/users/{owner}").json()["items"][0]["title"] == "Pen"
