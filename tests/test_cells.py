@@ -40,6 +40,7 @@ COMMON_FILES = {
     "sql_app/schemas.py",
     "tests/__init__.py",
     "tests/conftest.py",
+    "tests/test_cancellation.py",
     "tests/database_helpers.py",
     "tests/test_api.py",
     "tests/test_concurrency.py",
@@ -66,7 +67,7 @@ FOREIGN_WORDS = {
     },
     "use_async": {
         False: ["AsyncSession", "pwasyncio", "aiosqlite", "asyncpg", "aiomysql", "greenlet"],
-        True: ["run_in_threadpool", "RequestConnectionState", "threading"],
+        True: ["run_in_threadpool", "RequestConnectionState", "max_concurrency"],
     },
 }
 # (`.cookiecutter.json`, the recorded answers, is a file name the README may cite.)

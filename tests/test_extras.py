@@ -394,7 +394,7 @@ def test_recorded_answers_replay_to_the_same_project(bake: Bake, tmp_path: Path,
     text = (project / ".cookiecutter.json").read_text()
     recorded = json.loads(text)
 
-    assert recorded == ANSWERS | {"orm": orm, "project_slug": "my-shop"}
+    assert recorded == ANSWERS | {"orm": orm, "use_async": False, "project_slug": "my-shop"}
     template_keys = json.loads((TEMPLATE / "cookiecutter.json").read_text())
     assert list(recorded) == [key for key in template_keys if not key.startswith("_")]
     assert str(tmp_path) not in text and str(TEMPLATE) not in text

@@ -47,20 +47,33 @@ def with_a_percent(url: str, tmp_path: Path) -> str:
 
 # The schema as the project's own engine sees it: tables, (columns, unique) per index, foreign keys.
 INSPECT = """
+import asyncio
 import json
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect
 from sql_app.database import engine
-schema = inspect(engine)
-tables = sorted(schema.get_table_names())
-print(json.dumps({
-    "tables": tables,
-    "indexes": {
-        t: {i["name"]: [i["column_names"], bool(i["unique"])] for i in schema.get_indexes(t)} for t in tables
-    },
-    "foreign_keys": {
-        t: [[k["constrained_columns"], k["referred_table"]] for k in schema.get_foreign_keys(t)] for t in tables
-    },
-}))
+
+def describe(connection: Connection) -> dict:
+    schema = inspect(connection)
+    tables = sorted(schema.get_table_names())
+    return {
+        "tables": tables,
+        "indexes": {
+            t: {i["name"]: [i["column_names"], bool(i["unique"])] for i in schema.get_indexes(t)} for t in tables
+        },
+        "foreign_keys": {
+            t: [[k["constrained_columns"], k["referred_table"]] for k in schema.get_foreign_keys(t)] for t in tables
+        },
+    }
+
+async def describe_async() -> dict:
+    async with engine.connect() as connection:
+        return await connection.run_sync(describe)
+
+if hasattr(engine, "sync_engine"):  # an async project
+    print(json.dumps(asyncio.run(describe_async())))
+else:
+    with engine.connect() as connection:
+        print(json.dumps(describe(connection)))
 """
 
 

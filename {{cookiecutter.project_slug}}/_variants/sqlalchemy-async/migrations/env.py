@@ -1,7 +1,7 @@
-"""How Alembic reaches the database: the application's engine and models, over asyncio.
+"""Alembic's environment over asyncio: the application's async engine and models.
 
-`alembic upgrade head` from the command line connects with the application's
-settings; at startup, `database.upgrade_schema()` hands over its own connection.
+From the command line, the migrations run on that engine in an event loop of their own;
+at startup, `database.upgrade_schema()` hands over its connection instead.
 """
 
 import asyncio
@@ -13,28 +13,23 @@ from sqlalchemy import Connection
 from {{ cookiecutter.package_name }}.database import engine
 from {{ cookiecutter.package_name }}.models import Base
 
-config = context.config
-# Only the command line (alembic.ini) configures logging; the application keeps its own.
-if config.config_file_name is not None:
-    fileConfig(config.config_file_name)
-
 target_metadata = Base.metadata
+if context.config.config_file_name is not None:  # the command line: log as alembic.ini says
+    fileConfig(context.config.config_file_name)
 
 
-def run_migrations(connection: Connection) -> None:
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        # SQLite alters a table by copying it; let autogenerate write that.
-        render_as_batch=connection.dialect.name == "sqlite",
-    )
+def migrate(connection: Connection) -> None:
+    """Run the migrations on a connection, from sync code (`AsyncConnection.run_sync`)."""
+    # SQLite alters a table by copying it; let autogenerate write that.
+    batch = connection.dialect.name == "sqlite"
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=batch)
     with context.begin_transaction():
         context.run_migrations()
 
 
-async def run_async_migrations() -> None:
+async def migrate_from_the_command_line() -> None:
     async with engine.connect() as connection:
-        await connection.run_sync(run_migrations)
+        await connection.run_sync(migrate)
     await engine.dispose()
 
 
@@ -43,8 +38,7 @@ if context.is_offline_mode():
     context.configure(url=engine.url, target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
-elif isinstance(connection := config.attributes.get("connection"), Connection):
-    # database.upgrade_schema(): already inside the application's event loop.
-    run_migrations(connection)
+elif isinstance(connection := context.config.attributes.get("connection"), Connection):
+    migrate(connection)  # database.upgrade_schema(), inside the application's event loop
 else:
-    asyncio.run(run_async_migrations())
+    asyncio.run(migrate_from_the_command_line())

@@ -32,15 +32,19 @@ def listen_checkouts(
         on_take(dbapi_connection)
 
     def checkin(dbapi_connection: object | None, *_: object) -> None:
-        if dbapi_connection is not None:  # None: invalidated, and closed instead
+        if dbapi_connection is not None:  # None: invalidated, given back below
             on_give_back(dbapi_connection)
 
-    event.listen(engine, "checkout", checkout)
-    event.listen(engine, "checkin", checkin)
+    def invalidate(dbapi_connection: object, *_: object) -> None:
+        on_give_back(dbapi_connection)  # closed and discarded, its place in the pool freed
+
+    events = {"checkout": checkout, "checkin": checkin, "invalidate": invalidate}
+    for name, listener in events.items():
+        event.listen(engine, name, listener)
 
     def remove() -> None:
-        event.remove(engine, "checkout", checkout)
-        event.remove(engine, "checkin", checkin)
+        for name, listener in events.items():
+            event.remove(engine, name, listener)
 
     return remove
 
