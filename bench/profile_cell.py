@@ -89,7 +89,7 @@ def main() -> None:
         folder = args.project or run.bake(args.orm, args.strategy, "postgresql", tmp)[0]
         url = run.create_database(stack, args.postgres, f"bench_{os.getpid()}_profile")
         target = run.Target(folder.name, f"{run.PACKAGE}.main:app", folder.resolve(), url)
-        with run.serve(target, run.server_env(len(users), dataset.ITEMS), tmp / "log") as server:
+        with run.serve_target(target, run.server_env(len(users), dataset.ITEMS), tmp / "log") as server:
             run.seed(url, users)
             run.load(loader, server.port, paths, 2, connections, tmp)  # warm up
             # Load a little longer than py-spy samples, so that it never sees an idle server.

@@ -21,18 +21,24 @@ DATABASES: dict[str, Any] = {
     "postgresql": AsyncPostgresqlDatabase,
     "mysql": AsyncMySQLDatabase,
 }
-BACKEND = settings.database_url.split(":", 1)[0].split("+", 1)[0]
+
+
+def backend_of(url: str) -> str:
+    return url.split(":", 1)[0].split("+", 1)[0]
 
 
 def connect_database(url: str, pool_size: int) -> Any:
     options = db_url.parse(url, unquote_user=True, unquote_password=True)
     if "passwd" in options:  # PyMySQL's spelling; aiomysql takes `password`
         options["password"] = options.pop("passwd")
-    if BACKEND == "sqlite":
+    if backend_of(url) == "sqlite":
         options["pragmas"] = {"foreign_keys": 1}
     # A request waits up to acquire_timeout seconds for a free connection.
     name = options.pop("database")
-    return DATABASES[BACKEND](name, pool_size=pool_size, acquire_timeout=30, **options)
+    return DATABASES[backend_of(url)](name, pool_size=pool_size, acquire_timeout=30, **options)
+
+
+BACKEND = backend_of(settings.database_url)
 
 
 db = connect_database(settings.database_url, settings.database_pool_size)
