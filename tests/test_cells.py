@@ -173,6 +173,10 @@ def test_concurrency_test_fails_without_the_peewee_patch(bake: Bake, tmp_path: P
     assert len(patch_line.findall(patched)) == 1
     database.write_text(patch_line.sub("", patched))
 
+    assert_the_sharing_check_fails(project)
+
+
+def assert_the_sharing_check_fails(project: Path) -> None:
     result = run_generated_suite(project, "tests/test_concurrency.py")
 
     assert result.returncode == 1, result.stdout + result.stderr
@@ -180,6 +184,29 @@ def test_concurrency_test_fails_without_the_peewee_patch(bake: Bake, tmp_path: P
     # Its own sharing check fails first: not a server error, nor the check of the statuses.
     errors = [line.removeprefix("E").strip() for line in result.stdout.splitlines() if line.startswith("E ")]
     assert errors[0] == "AssertionError: requests ran SQL on a connection that another request held", result.stdout
+
+
+# What a thread-local amounts to on the one thread of an event loop: one state for every task.
+ONE_STATE_FOR_ALL_TASKS = """
+from playhouse.pwasyncio import _State  # noqa: E402
+
+shared_state = _State()
+db._state._current = lambda: shared_state
+"""
+
+
+@pytest.mark.parametrize(
+    "cell", [Cell("peewee", strategy, "postgresql", use_async=True) for strategy in STRATEGIES], ids=lambda c: c.id
+)
+def test_async_peewee_needs_no_patch_because_state_is_per_task(bake: Bake, cell: Cell, database_url: str) -> None:
+    """The generated README says why async Peewee cells need no contextvars patch:
+    pwasyncio keeps connection state per asyncio task. Share one state between all
+    tasks instead, and the same concurrency test fails through its sharing check."""
+    project = bake(**cell.answers(database_url))
+    database = project / "sql_app" / "database.py"
+    database.write_text(database.read_text() + ONE_STATE_FOR_ALL_TASKS)
+
+    assert_the_sharing_check_fails(project)
 
 
 def test_generated_project_is_a_git_ready_tree(bake: Bake) -> None:
