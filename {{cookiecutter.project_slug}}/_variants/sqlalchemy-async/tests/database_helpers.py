@@ -34,24 +34,23 @@ def listen_checkouts(
     on_take: Callable[[object], None], on_give_back: Callable[[object], None]
 ) -> Callable[[], None]:
     """Call `on_take(dbapi_connection)` when it leaves the pool, `on_give_back` before it
-    returns; returns a remover."""
-
-    def checkout(dbapi_connection: object, *_: object) -> None:
-        on_take(dbapi_connection)
+    returns or once it is invalidated (closed and discarded, its place freed); returns a
+    remover."""
 
     def checkin(dbapi_connection: object | None, *_: object) -> None:
-        if dbapi_connection is not None:  # None: invalidated, given back below
+        if dbapi_connection is not None:  # None: invalidated, and given back already
             on_give_back(dbapi_connection)
 
-    def invalidate(dbapi_connection: object, *_: object) -> None:
-        on_give_back(dbapi_connection)  # closed and discarded, its place in the pool freed
-
-    events = {"checkout": checkout, "checkin": checkin, "invalidate": invalidate}
-    for name, listener in events.items():
+    listeners: dict[str, Callable[..., None]] = {
+        "checkout": lambda dbapi_connection, *_: on_take(dbapi_connection),
+        "invalidate": lambda dbapi_connection, *_: on_give_back(dbapi_connection),
+        "checkin": checkin,
+    }
+    for name, listener in listeners.items():
         event.listen(engine.sync_engine, name, listener)
 
     def remove() -> None:
-        for name, listener in events.items():
+        for name, listener in listeners.items():
             event.remove(engine.sync_engine, name, listener)
 
     return remove
