@@ -56,18 +56,19 @@ FILES_OF_ORM: dict[str, set[str]] = {
     },
     "peewee": set(),
 }
+FILES_OF_MODE: dict[bool, set[str]] = {False: {"sql_app/cancellation.py"}, True: set()}
 
 # Words that only the other variants' files contain. (Every cell knows every URL
 # scheme: DATABASE_URL may point elsewhere at run time; its drivers are checked below.)
 FOREIGN_WORDS = {
     "orm": {"sqlalchemy": ["peewee", "playhouse"], "peewee": ["sqlalchemy", "alembic"]},
     "strategy": {
-        "dependency": ["Middleware"],
+        "dependency": ["ConnectionMiddleware", "SessionMiddleware"],
         "middleware": ["max_concurrency", "fresh_connection_state", "yield session"],
     },
     "use_async": {
         False: ["AsyncSession", "pwasyncio", "aiosqlite", "asyncpg", "aiomysql", "greenlet"],
-        True: ["run_in_threadpool", "RequestConnectionState", "max_concurrency"],
+        True: ["run_in_threadpool", "RequestConnectionState", "max_concurrency", "WaitForThreadsOnCancel"],
     },
 }
 # (`.cookiecutter.json`, the recorded answers, is a file name the README may cite.)
@@ -95,7 +96,7 @@ def bake_static(bake: Bake, cell: Cell) -> Path:
 
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
 def test_exact_file_set(bake: Bake, cell: Cell) -> None:
-    assert files_of(bake_static(bake, cell)) == COMMON_FILES | FILES_OF_ORM[cell.orm]
+    assert files_of(bake_static(bake, cell)) == COMMON_FILES | FILES_OF_ORM[cell.orm] | FILES_OF_MODE[cell.use_async]
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)

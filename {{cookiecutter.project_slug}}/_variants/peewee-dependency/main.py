@@ -9,8 +9,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 
 from . import database, models, routes
+from .cancellation import WaitForThreadsOnCancel
 from .deps import RequestConnection
 
 
@@ -24,5 +26,9 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-app = FastAPI(lifespan=lifespan, dependencies=[RequestConnection])
+app = FastAPI(
+    lifespan=lifespan,
+    middleware=[Middleware(WaitForThreadsOnCancel)],
+    dependencies=[RequestConnection],
+)
 app.include_router(routes.router)

@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 
 from . import database, models, routes
+from .cancellation import WaitForThreadsOnCancel
 from .deps import ConnectionMiddleware
 
 
@@ -25,5 +26,8 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-app = FastAPI(lifespan=lifespan, middleware=[Middleware(ConnectionMiddleware)])
+app = FastAPI(
+    lifespan=lifespan,
+    middleware=[Middleware(WaitForThreadsOnCancel), Middleware(ConnectionMiddleware)],
+)
 app.include_router(routes.router)

@@ -6,8 +6,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 
 from . import database, routes
+from .cancellation import WaitForThreadsOnCancel
 
 
 @asynccontextmanager
@@ -20,5 +22,5 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-app = FastAPI(lifespan=lifespan)
+app = FastAPI(lifespan=lifespan, middleware=[Middleware(WaitForThreadsOnCancel)])
 app.include_router(routes.router)
