@@ -3,7 +3,7 @@
 import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .database import db
+from .database import release_connection
 
 
 class ConnectionMiddleware:
@@ -22,10 +22,14 @@ class ConnectionMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        cancelled = False
         try:
             await self.app(scope, receive, send)
+        except anyio.get_cancelled_exc_class():
+            cancelled = True
+            raise
         finally:
             # Shielded: in a cancelled request the release would otherwise be
             # cancelled at its first await, after the connection was forgotten.
             with anyio.CancelScope(shield=True):
-                await db.aclose()
+                await release_connection(cancelled)

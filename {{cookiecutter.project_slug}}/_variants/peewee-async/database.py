@@ -43,6 +43,22 @@ BACKEND = backend_of(settings.database_url)
 
 db = connect_database(settings.database_url, settings.database_pool_size)
 
+
+async def release_connection(cancelled: bool) -> None:
+    """Hands the current task's connection back to the pool.
+
+    A cancelled request may leave statements still queued on its connection (SQLite
+    runs them in a thread, in order) and a transaction open that Peewee has or has
+    not unwound. Then wait for those statements, forget the transaction, and the
+    pool rolls it back as it takes the connection.
+    """
+    if cancelled and not db.is_closed():
+        while db.in_transaction():
+            db.pop_transaction()
+        await db.aexecute_sql("SELECT 1")  # runs after the statements still queued
+    await db.aclose()
+
+
 # Held while creating tables, so that workers starting together take turns.
 STARTUP_LOCKS = {
     "postgresql": ("SELECT pg_advisory_lock(7262017)", "SELECT pg_advisory_unlock(7262017)"),
