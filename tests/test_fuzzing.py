@@ -13,6 +13,7 @@ none of these strings is one, and the validator refuses them whatever the schema
 """
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -51,5 +52,8 @@ def test_fuzzing_finds_nothing(bake: Bake, cell: Cell, database_url: str, tmp_pa
             ],
             cwd=project,
         )  # fmt: skip
+    # A failed check exits non-zero. Schemathesis's warnings (operations it mostly saw
+    # answer 4xx, e.g. 404 for random ids) are about its coverage, not the app's behaviour,
+    # and vary with how its two workers interleave: they do not fail the test.
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
-    assert "No issues found" in result.stdout
+    assert re.search(r"\b[1-9]\d* passed\b", result.stdout), result.stdout[-5000:]
