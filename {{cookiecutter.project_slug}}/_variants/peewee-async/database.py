@@ -14,12 +14,22 @@ from playhouse.pwasyncio import AsyncMySQLDatabase, AsyncPostgresqlDatabase, Asy
 
 from .config import settings
 
+
+class MySQLDatabase(AsyncMySQLDatabase):  # type: ignore[misc]  # pwasyncio is untyped
+    def rollback(self) -> None:
+        # aiomysql closes a connection whose statement is cancelled, and the server
+        # ends its transaction with it. Rolling back there would fail, and the
+        # driver's error would replace the request's cancellation.
+        if not self.connection().stale():
+            super().rollback()
+
+
 # pwasyncio speaks aiosqlite, asyncpg and aiomysql; a driver the URL names
 # (postgresql+psycopg://, mysql+pymysql://) is replaced by these.
 DATABASES: dict[str, Any] = {
     "sqlite": AsyncSqliteDatabase,
     "postgresql": AsyncPostgresqlDatabase,
-    "mysql": AsyncMySQLDatabase,
+    "mysql": MySQLDatabase,
 }
 
 
