@@ -83,8 +83,8 @@ def test_cancelled_requests_leak_nothing(
 
     async def cancel_requests_in_flight() -> None:
         if how == "cancel scope":  # anyio's: every later await in the scope is cancelled too
-            # All at one moment: at many, async SQLAlchemy on SQLite can leave a close that
-            # never ends (an aiosqlite bug, see the README).
+            # All at one moment: at many, one async setup on SQLite can hang in a close cut
+            # short (the README's "known limit", where it applies).
             async with anyio.create_task_group() as group:
                 for args in calls:
                     group.start_soon(call, *args)
