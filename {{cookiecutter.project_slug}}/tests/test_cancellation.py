@@ -16,7 +16,7 @@ from {{ cookiecutter.package_name }} import routes
 from {{ cookiecutter.package_name }}.config import settings
 
 from .conftest import RequestTracker
-from .database_helpers import query
+from .database_helpers import listen_statement_starts, query
 from .test_api import PASSWORD, create_item, create_user
 
 # The server's other connections to the test database: (state, inside a transaction).
@@ -104,6 +104,48 @@ def test_cancelled_requests_leak_nothing(
 
     assert client.portal is not None
     client.portal.call(cancel_requests_in_flight)
+    assert_nothing_left_behind(tracker)
+    # And the pool still serves.
+    monkeypatch.setattr(routes, "SLOW_USERS_SECONDS", 0)
+    assert client.get("/slowusers/").status_code == 200
+    assert client.get(f"/users/{owner}").json()["items"][0]["title"] == "Pen"
+
+
+def test_a_write_cancelled_during_its_insert_leaves_nothing(
+    client: TestClient, tracker: RequestTracker
+) -> None:
+    """The cancellation lands while the database runs the request's INSERT, in its transaction."""
+    owner = create_user(client)["id"]
+    assert client.portal is not None
+    loop = client.portal.call(asyncio.get_running_loop)
+    request: list[asyncio.Task[None]] = []
+
+    def cancel_the_request(sql: str) -> None:
+        if sql.lstrip().upper().startswith("INSERT"):
+            # From the loop's next turn, when the statement has been sent (or, in a sync
+            # project, from the worker thread running it).
+            loop.call_soon_threadsafe(request[0].cancel)
+
+    async def write_and_cancel() -> BaseException | None:
+        request.append(
+            asyncio.create_task(call(client, "POST", f"/users/{owner}/items/", {"title": "Pen"}))
+        )
+        [ended] = await asyncio.gather(*request, return_exceptions=True)
+        return ended
+
+    remove = listen_statement_starts(cancel_the_request)
+    try:
+        ended = client.portal.call(write_and_cancel)
+    finally:
+        remove()
+
+    # Cancelled, not failed with an error its cleanup raised instead.
+    assert isinstance(ended, asyncio.CancelledError), repr(ended)
+    assert_nothing_left_behind(tracker)
+    assert client.post(f"/users/{owner}/items/", json={"title": "Cup"}).status_code == 200
+
+
+def assert_nothing_left_behind(tracker: RequestTracker) -> None:
     gc.collect()  # a session or connection dropped unclosed would warn here
 
     def left_behind() -> tuple[list[int | None], list[str], int]:
@@ -121,7 +163,3 @@ def test_cancelled_requests_leak_nothing(
     assert not_given_back == []
     assert in_transaction == []
     assert sessions <= settings.database_pool_size
-    # And the pool still serves.
-    monkeypatch.setattr(routes, "SLOW_USERS_SECONDS", 0)
-    assert client.get("/slowusers/").status_code == 200
-    assert client.get(f"/users/{owner}").json()["items"][0]["title"] == "Pen"

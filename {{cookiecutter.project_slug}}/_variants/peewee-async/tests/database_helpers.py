@@ -33,6 +33,20 @@ def listen_statements(listener: Callable[[object, str], None]) -> Callable[[], N
     return lambda: db.query_hooks.remove(on_query)
 
 
+def listen_statement_starts(listener: Callable[[str], None]) -> Callable[[], None]:
+    """Call `listener(sql)` as each statement goes to the database, in the code that
+    sends it; returns a remover."""
+    # Peewee's query hooks run after a statement: wrap this database's own execute_sql.
+    execute_sql = db.execute_sql
+
+    def starting(sql: str, *args: Any, **kwargs: Any) -> Any:
+        listener(sql)
+        return execute_sql(sql, *args, **kwargs)
+
+    vars(db)["execute_sql"] = starting
+    return lambda: vars(db).pop("execute_sql")
+
+
 def listen_checkouts(
     on_take: Callable[[object], None], on_give_back: Callable[[object], None]
 ) -> Callable[[], None]:

@@ -30,6 +30,17 @@ def listen_statements(listener: Callable[[object, str], None]) -> Callable[[], N
     return lambda: event.remove(engine.sync_engine, "after_cursor_execute", after_cursor_execute)
 
 
+def listen_statement_starts(listener: Callable[[str], None]) -> Callable[[], None]:
+    """Call `listener(sql)` as each statement goes to the database, in the code that
+    sends it; returns a remover."""
+
+    def before_cursor_execute(_: Connection, __: object, sql: str, *___: object) -> None:
+        listener(sql)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before_cursor_execute)
+    return lambda: event.remove(engine.sync_engine, "before_cursor_execute", before_cursor_execute)
+
+
 def listen_checkouts(
     on_take: Callable[[object], None], on_give_back: Callable[[object], None]
 ) -> Callable[[], None]:
