@@ -34,7 +34,9 @@ COMMON_FILES = {
     "sql_app/crud.py",
     "sql_app/database.py",
     "sql_app/deps.py",
+    "sql_app/health.py",
     "sql_app/main.py",
+    "sql_app/migrate.py",
     "sql_app/models.py",
     "sql_app/routes.py",
     "sql_app/schemas.py",
@@ -45,6 +47,7 @@ COMMON_FILES = {
     "tests/test_api.py",
     "tests/test_concurrency.py",
     "tests/test_connections.py",
+    "tests/test_health.py",
     "tests/test_queries.py",
 }
 FILES_OF_ORM: dict[str, set[str]] = {

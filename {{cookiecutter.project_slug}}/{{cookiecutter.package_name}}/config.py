@@ -1,5 +1,6 @@
 """Settings, read from the environment and from a `.env` file in the working directory."""
 
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field
@@ -16,6 +17,13 @@ class Settings(BaseSettings):
     # Connections kept per process. At most this many requests use the database at
     # once; the rest queue, so worker threads never all block waiting for the pool.
     database_pool_size: int = Field(default=10, ge=1)
+    # `pgbouncer` when DATABASE_URL reaches PostgreSQL through PgBouncer in transaction
+    # mode: a server-side prepared statement lives on one server connection, and the
+    # next transaction may run on another, so the drivers prepare none.
+    database_pooler: Literal["none", "pgbouncer"] = "none"
+    # Off when deployments run the `migrate` module as a step of its own, before the
+    # new version starts.
+    migrate_on_startup: bool = True
 
     def database_location(self) -> str:
         """Which database the URL names, for messages: never its password."""

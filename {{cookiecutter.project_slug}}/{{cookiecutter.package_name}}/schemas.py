@@ -1,6 +1,6 @@
 """What requests and responses carry: bodies, parameters and error answers."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -58,6 +58,12 @@ class Message(BaseModel):
     detail: str
 
 
+class Health(BaseModel):
+    """The body of a probe's answer."""
+
+    status: Literal["alive", "ready"]
+
+
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Message, "description": "User not found"}
 }
@@ -66,4 +72,7 @@ BAD_BODY: dict[int | str, dict[str, Any]] = {
 }
 ALREADY_REGISTERED: dict[int | str, dict[str, Any]] = {
     400: {"model": Message, "description": "Email already registered, or a body that is not JSON"}
+}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"model": Message, "description": "Database unavailable"}
 }

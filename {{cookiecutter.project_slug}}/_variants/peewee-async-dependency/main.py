@@ -1,6 +1,7 @@
 """The application: missing tables created at startup, then the routes.
 
-Every route runs `deps.request_connection`, which hands the request's connection back.
+Every API route runs `deps.request_connection`, which hands the request's connection back;
+the probes hand back their own.
 """
 
 import gc
@@ -9,21 +10,25 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from . import database, models, routes
+from . import database, health, models, routes
+from .config import settings
 from .deps import request_connection
 
 
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-    await database.create_tables(models.MODELS)
+    if settings.migrate_on_startup:
+        await database.create_tables(models.MODELS)
     # What is loaded by now lives as long as the process. Frozen, the collector stops
     # rescanning it in every full collection, which large responses trigger: listing
     # 100 users with their items took about 20% less CPU.
     gc.freeze()
     yield
-    # Pooled connections belong to this event loop: close them with it.
+    # After the last in-flight request; pooled connections belong to this event
+    # loop: close them with it.
     await database.db.close_pool()
 
 
-app = FastAPI(lifespan=lifespan, dependencies=[Depends(request_connection)])
-app.include_router(routes.router)
+app = FastAPI(lifespan=lifespan)
+app.include_router(routes.router, dependencies=[Depends(request_connection)])
+app.include_router(health.router)

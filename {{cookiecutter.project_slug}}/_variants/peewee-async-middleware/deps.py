@@ -1,9 +1,8 @@
 """Each request's connection, handed back by a pure ASGI middleware."""
 
-import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .database import release_connection
+from .database import connection_released
 
 
 class ConnectionMiddleware:
@@ -22,14 +21,5 @@ class ConnectionMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cancelled = False
-        try:
+        async with connection_released():
             await self.app(scope, receive, send)
-        except anyio.get_cancelled_exc_class():
-            cancelled = True
-            raise
-        finally:
-            # Shielded: in a cancelled request the release would otherwise be
-            # cancelled at its first await, after the connection was forgotten.
-            with anyio.CancelScope(shield=True):
-                await release_connection(cancelled)

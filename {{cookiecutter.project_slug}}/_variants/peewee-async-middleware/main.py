@@ -10,21 +10,25 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
-from . import database, models, routes
+from . import database, health, models, routes
+from .config import settings
 from .deps import ConnectionMiddleware
 
 
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-    await database.create_tables(models.MODELS)
+    if settings.migrate_on_startup:
+        await database.create_tables(models.MODELS)
     # What is loaded by now lives as long as the process. Frozen, the collector stops
     # rescanning it in every full collection, which large responses trigger: listing
     # 100 users with their items took about 20% less CPU.
     gc.freeze()
     yield
-    # Pooled connections belong to this event loop: close them with it.
+    # After the last in-flight request; pooled connections belong to this event
+    # loop: close them with it.
     await database.db.close_pool()
 
 
 app = FastAPI(lifespan=lifespan, middleware=[Middleware(ConnectionMiddleware)])
 app.include_router(routes.router)
+app.include_router(health.router)

@@ -24,7 +24,7 @@ def request_connection(_: Annotated[None, Depends(fresh_connection_state)]) -> I
             db.close()  # back to the pool
 
 
-# Added to every route in main.py. At most one request per pooled connection runs at
+# Added to every API route in main.py. At most one request per pooled connection runs at
 # once; the others wait here, without holding a worker thread, instead of blocking
 # threads on the pool.
 RequestConnection = Depends(request_connection, max_concurrency=settings.database_pool_size)

@@ -1,6 +1,7 @@
 """The application: missing tables created at startup, then the routes.
 
-Every route runs `deps.RequestConnection`, which gives the request its connection.
+Every API route runs `deps.RequestConnection`, which gives the request its connection; the
+probes take their own.
 """
 
 import gc
@@ -11,24 +12,25 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 
-from . import database, models, routes
+from . import database, health, models, routes
 from .cancellation import WaitForThreadsOnCancel
+from .config import settings
 from .deps import RequestConnection
 
 
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-    await run_in_threadpool(database.create_tables, models.MODELS)
+    if settings.migrate_on_startup:
+        await run_in_threadpool(database.create_tables, models.MODELS)
     # What is loaded by now lives as long as the process. Frozen, the collector stops
     # rescanning it in every full collection, which large responses trigger: listing
     # 100 users with their items took about 25% less CPU.
     gc.freeze()
     yield
+    # After the last in-flight request: a graceful stop closes its connections.
+    await run_in_threadpool(database.close_pool)
 
 
-app = FastAPI(
-    lifespan=lifespan,
-    middleware=[Middleware(WaitForThreadsOnCancel)],
-    dependencies=[RequestConnection],
-)
-app.include_router(routes.router)
+app = FastAPI(lifespan=lifespan, middleware=[Middleware(WaitForThreadsOnCancel)])
+app.include_router(routes.router, dependencies=[RequestConnection])
+app.include_router(health.router)

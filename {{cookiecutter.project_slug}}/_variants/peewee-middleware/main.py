@@ -11,19 +11,23 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 
-from . import database, models, routes
+from . import database, health, models, routes
 from .cancellation import WaitForThreadsOnCancel
+from .config import settings
 from .deps import ConnectionMiddleware
 
 
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-    await run_in_threadpool(database.create_tables, models.MODELS)
+    if settings.migrate_on_startup:
+        await run_in_threadpool(database.create_tables, models.MODELS)
     # What is loaded by now lives as long as the process. Frozen, the collector stops
     # rescanning it in every full collection, which large responses trigger: listing
     # 100 users with their items took about 25% less CPU.
     gc.freeze()
     yield
+    # After the last in-flight request: a graceful stop closes its connections.
+    await run_in_threadpool(database.close_pool)
 
 
 app = FastAPI(
@@ -31,3 +35,4 @@ app = FastAPI(
     middleware=[Middleware(WaitForThreadsOnCancel), Middleware(ConnectionMiddleware)],
 )
 app.include_router(routes.router)
+app.include_router(health.router)

@@ -7,12 +7,14 @@ lives in a `ContextVar`, and each request starts with a fresh one (`deps.py`).
 """
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 import peewee
 from playhouse import db_url
+from playhouse.pool import PooledDatabase
 
 from .config import settings
 
@@ -38,6 +40,10 @@ def connect_database(url: str) -> peewee.Database:
             "stale_timeout": 300,
             "timeout": 30,
         }
+        if scheme.startswith("postgresql") and settings.database_pooler == "pgbouncer":
+            # psycopg prepares a statement it has run 5 times; through PgBouncer the
+            # next transaction may run on a server connection that never saw it.
+            options["prepare_threshold"] = None
     database: peewee.Database = db_url.connect(
         f"{SCHEMES[scheme]}://{rest}", unquote_user=True, unquote_password=True, **options
     )
@@ -84,18 +90,51 @@ db = connect_database(settings.database_url)
 db._state = RequestConnectionState()  # type: ignore[attr-defined]  # private, not in the stubs
 
 
-# Held while creating tables, so that workers starting together take turns.
-STARTUP_LOCKS = {
-    "postgresql": ("SELECT pg_advisory_lock(7262017)", "SELECT pg_advisory_unlock(7262017)"),
-    "mysql": ("SELECT GET_LOCK('create_tables', 60)", "SELECT RELEASE_LOCK('create_tables')"),
-}
+def ping() -> None:
+    """One trivial query, on a connection of its own that goes straight back."""
+    with db.connection_context():
+        db.execute_sql("SELECT 1")  # type: ignore[no-untyped-call]  # untyped in Peewee's stubs
+
+
+def close_pool() -> None:
+    """Closes the pooled connections, at shutdown. SQLite has no pool to close."""
+    if isinstance(db, PooledDatabase):
+        db.close_all()
+
+
+BACKEND = settings.database_url.split(":", 1)[0].split("+", 1)[0]
+LOCK_WAIT_SECONDS = 60  # how long a process waits for another one's tables (MySQL)
+
+
+@contextmanager
+def schema_lock() -> Iterator[None]:
+    """Held while creating tables, so that workers and replicas starting together take turns."""
+    if BACKEND == "postgresql":
+        # Scoped to the transaction the tables are created in: its commit, or the
+        # rollback of a failure, releases it on the server connection that took it,
+        # which holds also through PgBouncer in transaction mode.
+        with db.atomic():
+            db.execute_sql("SELECT pg_advisory_xact_lock(7262017)")  # type: ignore[no-untyped-call]
+            yield
+    elif BACKEND == "mysql":
+        # MySQL commits DDL as it runs, so no transaction can hold the lock: a named
+        # lock of the session, on a connection to the server itself.
+        sql = "SELECT GET_LOCK('create_tables', %s)"
+        [taken] = db.execute_sql(sql, (LOCK_WAIT_SECONDS,)).fetchone()  # type: ignore[no-untyped-call]
+        if taken != 1:
+            raise RuntimeError(
+                f"no tables created: another process held the schema lock for {LOCK_WAIT_SECONDS} s"
+            )
+        try:
+            yield
+        finally:
+            db.execute_sql("SELECT RELEASE_LOCK('create_tables')")  # type: ignore[no-untyped-call]
+    else:
+        yield  # SQLite serialises writers by itself
 
 
 def create_tables(models: Sequence[type[peewee.Model]]) -> None:
     """Create the tables that are missing; existing tables are left as they are."""
-    backend = settings.database_url.split(":", 1)[0].split("+", 1)[0]
-    # SQLite serialises writers by itself.
-    lock, unlock = STARTUP_LOCKS.get(backend, ("SELECT 1", "SELECT 1"))
     try:
         db.connect()
     except peewee.OperationalError as error:
@@ -104,10 +143,7 @@ def create_tables(models: Sequence[type[peewee.Model]]) -> None:
         where = settings.database_location()
         raise RuntimeError(f"cannot connect to the {where}: {reason}") from None
     try:
-        db.execute_sql(lock)  # type: ignore[no-untyped-call]  # untyped in Peewee's stubs
-        try:
+        with schema_lock():
             db.create_tables(models)
-        finally:
-            db.execute_sql(unlock)  # type: ignore[no-untyped-call]
     finally:
         db.close()

@@ -1,5 +1,7 @@
 """The async engine, its sessions, and the schema: Alembic's migrations, applied at startup."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -8,7 +10,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker, create_async_engine
 
 from .config import settings
 
@@ -24,6 +26,15 @@ def engine_url(url: str) -> URL:
     return parsed.set(drivername=f"{backend}+{ASYNC_DRIVERS[backend]}")
 
 
+def driver_options(url: URL) -> dict[str, Any]:
+    if url.get_backend_name() == "postgresql" and settings.database_pooler == "pgbouncer":
+        # asyncpg and SQLAlchemy each keep prepared statements per connection; through
+        # PgBouncer the next transaction may run on a server connection that never saw
+        # them. Off, every statement is prepared unnamed, in the transaction using it.
+        return {"statement_cache_size": 0, "prepared_statement_cache_size": 0}
+    return {}
+
+
 # pool_pre_ping: a connection the server dropped (a restart) is replaced before use,
 # instead of failing the request that drew it from the pool. max_overflow=0: at most
 # pool_size connections; further requests wait for one without holding a thread.
@@ -32,6 +43,7 @@ engine = create_async_engine(
     pool_size=settings.database_pool_size,
     max_overflow=0,
     pool_pre_ping=True,
+    connect_args=driver_options(engine_url(settings.database_url)),
 )
 # Objects stay readable after a commit: reloading an expired attribute would need an
 # await that the response model cannot make.
@@ -46,12 +58,41 @@ if engine.dialect.name == "sqlite":
         cursor.close()
 
 
+async def ping() -> None:
+    """One trivial query, on a pooled connection that goes straight back."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
 MIGRATIONS = Path(__file__).with_name("migrations")
-# Held while migrating, so that workers starting together take turns.
-STARTUP_LOCKS = {
-    "postgresql": ("SELECT pg_advisory_lock(7262017)", "SELECT pg_advisory_unlock(7262017)"),
-    "mysql": ("SELECT GET_LOCK('upgrade_schema', 60)", "SELECT RELEASE_LOCK('upgrade_schema')"),
-}
+LOCK_WAIT_SECONDS = 60  # how long a process waits for another one's migration (MySQL)
+
+
+@asynccontextmanager
+async def schema_lock(connection: AsyncConnection) -> AsyncIterator[None]:
+    """Held while migrating, so that workers and replicas starting together take turns."""
+    if engine.dialect.name == "postgresql":
+        # Scoped to the transaction the migration runs in: its commit, or the rollback
+        # of a failed one, releases it on the server connection that took it, which
+        # holds also through PgBouncer in transaction mode.
+        await connection.execute(text("SELECT pg_advisory_xact_lock(7262017)"))
+        yield
+    elif engine.dialect.name == "mysql":
+        # MySQL commits DDL as it runs, so no transaction can hold the lock: a named
+        # lock of the session, on a connection to the server itself.
+        taken = await connection.scalar(
+            text("SELECT GET_LOCK('upgrade_schema', :wait)"), {"wait": LOCK_WAIT_SECONDS}
+        )
+        if taken != 1:
+            raise RuntimeError(
+                f"no migration ran: another process held the schema lock for {LOCK_WAIT_SECONDS} s"
+            )
+        try:
+            yield
+        finally:
+            await connection.execute(text("SELECT RELEASE_LOCK('upgrade_schema')"))
+    else:
+        yield  # SQLite serialises writers by itself
 
 
 def run_upgrade(connection: Connection) -> None:
@@ -64,8 +105,6 @@ def run_upgrade(connection: Connection) -> None:
 
 async def upgrade_schema() -> None:
     """Bring the database to the newest migration: `alembic upgrade head`, under a lock."""
-    # SQLite serialises writers by itself.
-    lock, unlock = STARTUP_LOCKS.get(engine.dialect.name, ("SELECT 1", "SELECT 1"))
     try:
         connection = await engine.connect()
     except (DBAPIError, OSError) as error:
@@ -74,13 +113,8 @@ async def upgrade_schema() -> None:
         where = settings.database_location()
         raise RuntimeError(f"cannot connect to the {where}: {reason}") from None
     try:
-        await connection.execute(text(lock))
-        try:
+        async with schema_lock(connection):
             await connection.run_sync(run_upgrade)
-            await connection.commit()
-        finally:
-            await connection.rollback()  # nothing left after a commit; a failed migration's remains
-            await connection.execute(text(unlock))
-            await connection.commit()
+            await connection.commit()  # before MySQL's lock is released; releases PostgreSQL's
     finally:
         await connection.close()

@@ -1,11 +1,13 @@
 """The engine, its sessions, and the schema: Alembic's migrations, applied at startup."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
@@ -21,6 +23,14 @@ def engine_url(url: str) -> URL:
     return parsed.set(drivername=DRIVERS.get(parsed.drivername, parsed.drivername))
 
 
+def driver_options(url: URL) -> dict[str, Any]:
+    if url.get_backend_name() == "postgresql" and settings.database_pooler == "pgbouncer":
+        # psycopg prepares a statement it has run 5 times; through PgBouncer the next
+        # transaction may run on a server connection that never saw it.
+        return {"prepare_threshold": None}
+    return {}
+
+
 # pool_pre_ping: a connection the server dropped (a restart) is replaced before use,
 # instead of failing the request that drew it from the pool.
 engine = create_engine(
@@ -28,6 +38,7 @@ engine = create_engine(
     pool_size=settings.database_pool_size,
     max_overflow=0,
     pool_pre_ping=True,
+    connect_args=driver_options(engine_url(settings.database_url)),
 )
 
 # Objects stay readable after a commit: the response is built from them without
@@ -41,20 +52,47 @@ if engine.dialect.name == "sqlite":
         dbapi_connection.execute("PRAGMA foreign_keys = ON")
 
 
+def ping() -> None:
+    """One trivial query, on a pooled connection that goes straight back."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
 MIGRATIONS = Path(__file__).with_name("migrations")
-# Held while migrating, so that workers starting together take turns.
-STARTUP_LOCKS = {
-    "postgresql": ("SELECT pg_advisory_lock(7262017)", "SELECT pg_advisory_unlock(7262017)"),
-    "mysql": ("SELECT GET_LOCK('upgrade_schema', 60)", "SELECT RELEASE_LOCK('upgrade_schema')"),
-}
+LOCK_WAIT_SECONDS = 60  # how long a process waits for another one's migration (MySQL)
+
+
+@contextmanager
+def schema_lock(connection: Connection) -> Iterator[None]:
+    """Held while migrating, so that workers and replicas starting together take turns."""
+    if engine.dialect.name == "postgresql":
+        # Scoped to the transaction the migration runs in: its commit, or the rollback
+        # of a failed one, releases it on the server connection that took it, which
+        # holds also through PgBouncer in transaction mode.
+        connection.execute(text("SELECT pg_advisory_xact_lock(7262017)"))
+        yield
+    elif engine.dialect.name == "mysql":
+        # MySQL commits DDL as it runs, so no transaction can hold the lock: a named
+        # lock of the session, on a connection to the server itself.
+        taken = connection.execute(
+            text("SELECT GET_LOCK('upgrade_schema', :wait)"), {"wait": LOCK_WAIT_SECONDS}
+        ).scalar()
+        if taken != 1:
+            raise RuntimeError(
+                f"no migration ran: another process held the schema lock for {LOCK_WAIT_SECONDS} s"
+            )
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT RELEASE_LOCK('upgrade_schema')"))
+    else:
+        yield  # SQLite serialises writers by itself
 
 
 def upgrade_schema() -> None:
     """Bring the database to the newest migration: `alembic upgrade head`, under a lock."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
-    # SQLite serialises writers by itself.
-    lock, unlock = STARTUP_LOCKS.get(engine.dialect.name, ("SELECT 1", "SELECT 1"))
     try:
         connection = engine.connect()
     except OperationalError as error:
@@ -62,14 +100,8 @@ def upgrade_schema() -> None:
         reason = str(error.orig).strip().splitlines()[0]
         where = settings.database_location()
         raise RuntimeError(f"cannot connect to the {where}: {reason}") from None
-    with connection:
-        connection.execute(text(lock))
-        try:
-            # migrations/env.py runs on this connection, inside the lock.
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-            connection.commit()
-        finally:
-            connection.rollback()  # nothing left after a commit; a failed migration's remains
-            connection.execute(text(unlock))
-            connection.commit()
+    with connection, schema_lock(connection):
+        # migrations/env.py runs on this connection, inside the lock.
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+        connection.commit()  # before MySQL's lock is released; releases PostgreSQL's

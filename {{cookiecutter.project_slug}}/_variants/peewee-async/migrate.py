@@ -1,0 +1,20 @@
+"""Create the missing tables, then exit: `python -m {{ cookiecutter.package_name }}.migrate`.
+
+The deployment step that runs once before a new version starts. With it, set
+MIGRATE_ON_STARTUP=false so that the app's processes leave the schema alone.
+"""
+
+import asyncio
+
+from . import database, models
+
+
+async def main() -> None:
+    try:
+        await database.create_tables(models.MODELS)
+    finally:
+        await database.db.close_pool()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,18 @@
+"""Bring the schema up to date, then exit: `python -m {{ cookiecutter.package_name }}.migrate`.
+
+The deployment step that runs once before a new version starts. With it, set
+MIGRATE_ON_STARTUP=false so that the app's processes leave the schema alone.
+"""
+
+from . import database
+
+
+def main() -> None:
+    try:
+        database.upgrade_schema()
+    finally:
+        database.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
