@@ -99,7 +99,9 @@ async def ping() -> None:
         await db.aexecute_sql("SELECT 1")
 
 
-LOCK_WAIT_SECONDS = 60  # how long a process waits for another one's tables (MySQL)
+LOCK_WAIT_SECONDS = 60  # how long a process waits for another one's schema change
+# MySQL's named locks are the server's: one per database, as PostgreSQL's advisory locks are.
+MYSQL_LOCK = "LEFT(CONCAT('schema of ', DATABASE()), 64)"
 
 
 @asynccontextmanager
@@ -115,16 +117,16 @@ async def schema_lock() -> AsyncIterator[None]:
     elif BACKEND == "mysql":
         # MySQL commits DDL as it runs, so no transaction can hold the lock: a named
         # lock of the session, on a connection to the server itself.
-        sql = "SELECT GET_LOCK('create_tables', %s)"
+        sql = f"SELECT GET_LOCK({MYSQL_LOCK}, %s)"
         [taken] = (await db.aexecute_sql(sql, (LOCK_WAIT_SECONDS,))).fetchone()
         if taken != 1:
             raise RuntimeError(
-                f"no tables created: another process held the schema lock for {LOCK_WAIT_SECONDS} s"
+                f"schema left as it is: another process held its lock for {LOCK_WAIT_SECONDS} s"
             )
         try:
             yield
         finally:
-            await db.aexecute_sql("SELECT RELEASE_LOCK('create_tables')")
+            await db.aexecute_sql(f"SELECT RELEASE_LOCK({MYSQL_LOCK})")
     else:
         yield  # SQLite serialises writers by itself
 

@@ -103,7 +103,9 @@ def close_pool() -> None:
 
 
 BACKEND = settings.database_url.split(":", 1)[0].split("+", 1)[0]
-LOCK_WAIT_SECONDS = 60  # how long a process waits for another one's tables (MySQL)
+LOCK_WAIT_SECONDS = 60  # how long a process waits for another one's schema change
+# MySQL's named locks are the server's: one per database, as PostgreSQL's advisory locks are.
+MYSQL_LOCK = "LEFT(CONCAT('schema of ', DATABASE()), 64)"
 
 
 @contextmanager
@@ -119,16 +121,16 @@ def schema_lock() -> Iterator[None]:
     elif BACKEND == "mysql":
         # MySQL commits DDL as it runs, so no transaction can hold the lock: a named
         # lock of the session, on a connection to the server itself.
-        sql = "SELECT GET_LOCK('create_tables', %s)"
+        sql = f"SELECT GET_LOCK({MYSQL_LOCK}, %s)"
         [taken] = db.execute_sql(sql, (LOCK_WAIT_SECONDS,)).fetchone()  # type: ignore[no-untyped-call]
         if taken != 1:
             raise RuntimeError(
-                f"no tables created: another process held the schema lock for {LOCK_WAIT_SECONDS} s"
+                f"schema left as it is: another process held its lock for {LOCK_WAIT_SECONDS} s"
             )
         try:
             yield
         finally:
-            db.execute_sql("SELECT RELEASE_LOCK('create_tables')")  # type: ignore[no-untyped-call]
+            db.execute_sql(f"SELECT RELEASE_LOCK({MYSQL_LOCK})")  # type: ignore[no-untyped-call]
     else:
         yield  # SQLite serialises writers by itself
 

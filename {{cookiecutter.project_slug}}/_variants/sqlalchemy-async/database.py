@@ -65,7 +65,9 @@ async def ping() -> None:
 
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-LOCK_WAIT_SECONDS = 60  # how long a process waits for another one's migration (MySQL)
+LOCK_WAIT_SECONDS = 60  # how long a process waits for another one's schema change
+# MySQL's named locks are the server's: one per database, as PostgreSQL's advisory locks are.
+MYSQL_LOCK = "LEFT(CONCAT('schema of ', DATABASE()), 64)"
 
 
 @asynccontextmanager
@@ -81,16 +83,16 @@ async def schema_lock(connection: AsyncConnection) -> AsyncIterator[None]:
         # MySQL commits DDL as it runs, so no transaction can hold the lock: a named
         # lock of the session, on a connection to the server itself.
         taken = await connection.scalar(
-            text("SELECT GET_LOCK('upgrade_schema', :wait)"), {"wait": LOCK_WAIT_SECONDS}
+            text(f"SELECT GET_LOCK({MYSQL_LOCK}, :wait)"), {"wait": LOCK_WAIT_SECONDS}
         )
         if taken != 1:
             raise RuntimeError(
-                f"no migration ran: another process held the schema lock for {LOCK_WAIT_SECONDS} s"
+                f"schema left as it is: another process held its lock for {LOCK_WAIT_SECONDS} s"
             )
         try:
             yield
         finally:
-            await connection.execute(text("SELECT RELEASE_LOCK('upgrade_schema')"))
+            await connection.execute(text(f"SELECT RELEASE_LOCK({MYSQL_LOCK})"))
     else:
         yield  # SQLite serialises writers by itself
 

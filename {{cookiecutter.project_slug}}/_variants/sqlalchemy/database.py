@@ -59,7 +59,9 @@ def ping() -> None:
 
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-LOCK_WAIT_SECONDS = 60  # how long a process waits for another one's migration (MySQL)
+LOCK_WAIT_SECONDS = 60  # how long a process waits for another one's schema change
+# MySQL's named locks are the server's: one per database, as PostgreSQL's advisory locks are.
+MYSQL_LOCK = "LEFT(CONCAT('schema of ', DATABASE()), 64)"
 
 
 @contextmanager
@@ -75,16 +77,16 @@ def schema_lock(connection: Connection) -> Iterator[None]:
         # MySQL commits DDL as it runs, so no transaction can hold the lock: a named
         # lock of the session, on a connection to the server itself.
         taken = connection.execute(
-            text("SELECT GET_LOCK('upgrade_schema', :wait)"), {"wait": LOCK_WAIT_SECONDS}
+            text(f"SELECT GET_LOCK({MYSQL_LOCK}, :wait)"), {"wait": LOCK_WAIT_SECONDS}
         ).scalar()
         if taken != 1:
             raise RuntimeError(
-                f"no migration ran: another process held the schema lock for {LOCK_WAIT_SECONDS} s"
+                f"schema left as it is: another process held its lock for {LOCK_WAIT_SECONDS} s"
             )
         try:
             yield
         finally:
-            connection.execute(text("SELECT RELEASE_LOCK('upgrade_schema')"))
+            connection.execute(text(f"SELECT RELEASE_LOCK({MYSQL_LOCK})"))
     else:
         yield  # SQLite serialises writers by itself
 
