@@ -21,6 +21,7 @@ STATIC_URLS = {
 
 COMMON_FILES = {
     ".cookiecutter.json",
+    ".dockerignore",
     ".env.example",
     "compose.yaml",
     ".github/workflows/tests.yml",

@@ -1,24 +1,36 @@
 """The files around the code: each is parsed, and what it says is checked against the project."""
 
 import filecmp
+import fnmatch
+import http.server
 import json
+import os
+import posixpath
 import re
 import shlex
+import sqlite3
+import subprocess
 import sys
+import threading
 import tomllib
+import urllib.request
 from importlib.metadata import version
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, ClassVar
+from unittest import mock
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
+import uvicorn
 import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
+from uvicorn.main import main as uvicorn_command
 
 from .cells import BACKENDS, CELLS, ORMS, Cell
-from .conftest import TEMPLATE, Bake, run
+from .conftest import TEMPLATE, Bake, clean_env, run
+from .server import serve
 
 # Placeholder URLs (nothing connects); the PostgreSQL one has a percent-encoded password.
 URLS = {
@@ -129,6 +141,37 @@ def pinned_uv(project: Path) -> str:
     return pinned
 
 
+def dockerfile_env(project: Path) -> dict[str, str]:
+    """The variables the Dockerfile's ENV instructions set, as written (`$PATH` unexpanded)."""
+    pairs = [item.split("=", 1) for i, a in dockerfile(project) if i == "ENV" for item in shlex.split(a)]
+    return dict(pairs)
+
+
+def dockerfile_cmd(project: Path) -> list[str]:
+    """The CMD, which must be in exec form (a JSON array): no shell stands between it and the signals."""
+    [cmd] = [json.loads(arguments) for instruction, arguments in dockerfile(project) if instruction == "CMD"]
+    assert isinstance(cmd, list) and all(isinstance(word, str) for word in cmd), cmd
+    return cmd
+
+
+def uvicorn_options(arguments: list[str]) -> dict[str, Any]:
+    """What uvicorn's own command line makes of these arguments (nothing is started)."""
+    # It also reads UVICORN_* variables: none may leak in from here.
+    assert not [name for name in os.environ if name.startswith("UVICORN_")]
+    with uvicorn_command.make_context("uvicorn", list(arguments)) as context:
+        return dict(context.params)
+
+
+def served_config(options: dict[str, Any], environment: dict[str, str]) -> uvicorn.Config:
+    """The configuration uvicorn serves with, from its command-line options in this environment."""
+    names = ("host", "port", "workers", "proxy_headers", "forwarded_allow_ips", "timeout_graceful_shutdown")
+    with mock.patch.dict(os.environ):
+        for name in ("WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS"):
+            os.environ.pop(name, None)
+        os.environ.update(environment)
+        return uvicorn.Config(options["app"], **{name: options[name] for name in names})
+
+
 @pytest.mark.parametrize("cell", EXTRAS_CELLS, ids=lambda c: c.id)
 def test_dockerfile_installs_the_project_with_uv_and_serves_its_app(bake: Bake, cell: Cell) -> None:
     project = bake_cell(bake, cell)
@@ -168,14 +211,40 @@ def test_dockerfile_installs_the_project_with_uv_and_serves_its_app(bake: Bake, 
     assert ("USER", "app") in instructions
 
     # uvicorn is the project environment's.
-    environment = [shlex.split(a) for i, a in instructions if i == "ENV"]
-    assert [f"PATH={workdir}/.venv/bin:$PATH"] in environment
-    [cmd] = [json.loads(arguments) for instruction, arguments in instructions if instruction == "CMD"]
-    assert cmd == ["uvicorn", f"{PACKAGE}.main:app", "--host", "0.0.0.0", "--port", "8000"]
-    assert ("EXPOSE", "8000") in instructions
+    environment = dockerfile_env(project)
+    assert environment["PATH"] == f"{workdir}/.venv/bin:$PATH"
+    [cmd, *arguments] = dockerfile_cmd(project)
+    assert cmd == "uvicorn"
+    options = uvicorn_options(arguments)
+    assert options["app"] == f"{PACKAGE}.main:app"
+    assert (options["host"], options["port"]) == ("0.0.0.0", 8000) and ("EXPOSE", "8000") in instructions
+    assert not options["reload"] and options["uds"] is None and options["fd"] is None
     # The module path names the application.
-    found = run([sys.executable, "-c", f"from {PACKAGE}.main import app; print(type(app).__name__)"], cwd=project)
+    module, _, attribute = options["app"].partition(":")
+    found = run([sys.executable, "-c", f"from {module} import {attribute}; print(type(app).__name__)"], cwd=project)
     assert found.stdout.strip() == "FastAPI", found.stderr
+
+
+@pytest.mark.parametrize("cell", EXTRAS_CELLS, ids=lambda c: c.id)
+def test_dockerfile_serves_like_production(bake: Bake, cell: Cell) -> None:
+    """Workers and trusted proxies come from the environment, and SIGTERM stops it within a bound."""
+    project = bake_cell(bake, cell)
+    image_env = {name: value for name, value in dockerfile_env(project).items() if name != "PATH"}
+    options = uvicorn_options(dockerfile_cmd(project)[1:])
+    # No option overrides what the environment says.
+    assert options["workers"] is None and options["forwarded_allow_ips"] is None
+
+    # In the image: one process, forwarded headers read, from the loopback only.
+    served = served_config(options, image_env)
+    assert served.workers == 1
+    assert served.proxy_headers and set(served.forwarded_allow_ips.split(",")) == {"127.0.0.1", "::1"}
+    # `docker run -e` / compose's `environment` change both.
+    served = served_config(options, image_env | {"WEB_CONCURRENCY": "4", "FORWARDED_ALLOW_IPS": "10.0.0.0/8"})
+    assert (served.workers, served.forwarded_allow_ips) == (4, "10.0.0.0/8")
+
+    # A graceful stop, bounded: requests in flight get this long, then compose's SIGKILL waits longer.
+    graceful = options["timeout_graceful_shutdown"]
+    assert graceful is not None and 0 < graceful < seconds(compose(project)["services"]["app"]["stop_grace_period"])
 
 
 def workflow(project: Path) -> dict[Any, Any]:
@@ -298,20 +367,97 @@ def credentials(service: dict[str, Any]) -> tuple[str, str, str]:
     return "root", env.get("MARIADB_ROOT_PASSWORD", ""), env["MARIADB_DATABASE"]
 
 
+def seconds(duration: str) -> float:
+    """A compose duration (`30s`, `1m30s`, `500ms`) in seconds."""
+    units = {"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(us|ms|s|m|h)", duration)
+    assert parts and "".join(n + u for n, u in parts) == duration, duration
+    return sum(float(number) * units[unit] for number, unit in parts)
+
+
+def published(binding: str) -> tuple[str, range, int]:
+    """A short-syntax port binding: the host address (empty: all), the host ports, the container's port."""
+    *address, host_ports, container_port = binding.split(":")
+    first, _, last = host_ports.partition("-")
+    return "".join(address), range(int(first), int(last or first) + 1), int(container_port)
+
+
+def probed_url(service: dict[str, Any]) -> str:
+    """The URL a service's health check asks, with the image's Python (the image has no curl)."""
+    test = service["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"], test
+    [url] = re.findall(r"https?://[^'\"\s]+", test[3])
+    return url
+
+
+def url_parts(url: str) -> tuple[str, int | None, str, str, str, str]:
+    """Host, port, and the percent-decoded user, password and database of a database URL; its query."""
+    parts = urlsplit(url)
+    decoded = (unquote(parts.username or ""), unquote(parts.password or ""), unquote(parts.path.removeprefix("/")))
+    return (parts.hostname or "", parts.port, *decoded, parts.query)
+
+
+# The image's tag names the PgBouncer release and the image's revision of it: no moving tag.
+PGBOUNCER_IMAGE = re.compile(r"edoburu/pgbouncer:v\d+\.\d+\.\d+-p\d+")
+PGBOUNCER_PORT = 5432  # the image's listen_port
+POSTGRES_MAX_CONNECTIONS = 100  # the postgres image's default
+DEFAULT_POOL_SIZE = 10  # DATABASE_POOL_SIZE's default, connections per process
+
+
+def check_pgbouncer(pgbouncer: dict[str, Any], database: tuple[str, str, str], app_ports: range) -> None:
+    """PgBouncer in transaction mode in front of `db`, for the same user and database, and healthy."""
+    assert PGBOUNCER_IMAGE.fullmatch(pgbouncer["image"]), pgbouncer["image"]
+    assert pgbouncer["depends_on"] == {"db": {"condition": "service_healthy"}}
+    assert "ports" not in pgbouncer  # reached by the app inside compose's network only
+    env = pgbouncer["environment"]
+    assert env["POOL_MODE"] == "transaction"
+    assert (env["DB_HOST"], int(env.get("DB_PORT", 5432))) == ("db", 5432)
+    user, password, name = database
+    assert (env["DB_USER"], env["DB_NAME"]) == (user, name)
+    if password:
+        # The image writes it into PgBouncer's list of users, where `""` stands for `"`.
+        assert env["DB_PASSWORD"].replace('""', '"') == password
+        # Plain-text password: PgBouncer answers PostgreSQL's SCRAM challenge itself.
+        assert env["AUTH_TYPE"] == "scram-sha-256"
+    else:
+        assert "DB_PASSWORD" not in env and env["AUTH_TYPE"] == "trust"
+    # Every replica the app's port range allows, with default pools, fits; PgBouncer fits PostgreSQL.
+    assert len(app_ports) * DEFAULT_POOL_SIZE <= int(env["MAX_CLIENT_CONN"])
+    assert int(env["DEFAULT_POOL_SIZE"]) < POSTGRES_MAX_CONNECTIONS
+    check = pgbouncer["healthcheck"]
+    test = check["test"]
+    assert test[:4] == ["CMD", "pg_isready", "-h", "127.0.0.1"] and test[test.index("-p") + 1] == str(PGBOUNCER_PORT)
+    assert check["retries"] * seconds(check["interval"]) >= 30
+
+
 def check_compose(project: Path, baked_url: str) -> None:
-    """compose.yaml starts the app (and its database) as the project's URL says."""
+    """compose.yaml starts the app (and its database, PgBouncer, the migrations) as the project's URL says."""
     loaded = compose(project)
     services = loaded["services"]
     app = services["app"]
-    assert app["build"] == "." and app["ports"] == ["8000:8000"]
+    assert app["build"] == "."
     # .env (DATABASE_POOL_SIZE, ...) reaches the app when there is one; `environment` wins over it.
     assert app["env_file"] == [{"path": ".env", "required": False}]
     app_url = app["environment"]["DATABASE_URL"]
     scheme = baked_url.split("://")[0]
     assert app_url.split("://")[0] == scheme  # the driver the project was made for
 
+    # Healthy once ready: asked on the port the image's uvicorn listens on.
+    options = uvicorn_options(dockerfile_cmd(project)[1:])
+    package = options["app"].partition(".")[0]  # the one the image serves
+    probe = urlsplit(probed_url(app))
+    assert (probe.hostname, probe.port, probe.path) == ("127.0.0.1", options["port"], "/health/ready")
+    # SIGKILL comes after the graceful stop the CMD allows.
+    assert seconds(app["stop_grace_period"]) > options["timeout_graceful_shutdown"]
+    # Published from the port uvicorn listens on, on all of the host's addresses.
+    [binding] = app["ports"]
+    address, host_ports, container_port = published(binding)
+    assert container_port == options["port"] and address == ""
+    assert "container_name" not in app  # which would forbid a second replica
+
     if scheme == "sqlite":
         assert services.keys() == {"app"}
+        assert host_ports == range(8000, 8001)  # one container: the database is a file in its volume
         [volume] = app["volumes"]
         name, mount = volume.split(":")
         assert loaded["volumes"] == {name: None}  # a named volume
@@ -322,34 +468,55 @@ def check_compose(project: Path, baked_url: str) -> None:
         assert mount == "/app/data"
         return
 
-    assert services.keys() == {"app", "db"}
+    backend = scheme.split("+")[0]
+    assert services.keys() == {"app", "db", "migrate"} | ({"pgbouncer"} if backend == "postgresql" else set())
+    # Scalable: `--scale app=3` finds a host port for each replica.
+    assert host_ports[0] == 8000 and len(host_ports) >= 3
+
     db = services["db"]
-    image, port, data, health = DATABASE_SERVICES[scheme.split("+")[0]]
+    image, port, data, health = DATABASE_SERVICES[backend]
     assert re.fullmatch(image, db["image"]), db["image"]
     check = db["healthcheck"]["test"]
     assert check[0] == "CMD" and check[1 : 1 + len(health)] == health, check
-    assert db["healthcheck"]["retries"] * int(db["healthcheck"]["interval"].removesuffix("s")) >= 30
+    assert db["healthcheck"]["retries"] * seconds(db["healthcheck"]["interval"]) >= 30
     [volume] = db["volumes"]
     name, mount = volume.split(":")
     assert loaded["volumes"] == {name: None} and mount == data
     baked = urlsplit(baked_url)
     # Reachable from the host only, at the project URL's port.
     assert db["ports"] == [f"127.0.0.1:{baked.port or port}:{port}"]
-
-    assert app["depends_on"] == {"db": {"condition": "service_healthy"}}
-    parts = urlsplit(app_url)
-    assert (parts.hostname, parts.port) == ("db", port)  # the service, not localhost
     user, password, database = credentials(db)
-    assert unquote(parts.username or "") == user
-    assert unquote(parts.password or "") == password
-    assert unquote(parts.path.removeprefix("/")) == database
-    assert parts.query == baked.query
     # Those of the project's URL, where it names them.
     assert database == unquote(baked.path.removeprefix("/"))
     if baked.username:
         assert user == unquote(baked.username)
     if baked.password:
         assert password == unquote(baked.password)
+
+    # The migrations: once, to the server itself, before the app; the app leaves the schema alone.
+    migrate = services["migrate"]
+    assert migrate["build"] == "." and migrate["env_file"] == app["env_file"]
+    assert migrate["command"] == ["python", "-m", f"{package}.migrate"]
+    assert "restart" not in migrate  # one-shot
+    assert migrate["depends_on"] == {"db": {"condition": "service_healthy"}}
+    migrate_url = migrate["environment"]["DATABASE_URL"]
+    assert migrate_url.split("://")[0] == scheme
+    assert url_parts(migrate_url) == ("db", port, user, password, database, baked.query)
+    assert app["environment"]["MIGRATE_ON_STARTUP"] == "false"
+
+    via = "pgbouncer" if backend == "postgresql" else "db"
+    assert app["depends_on"] == {
+        via: {"condition": "service_healthy"},
+        "migrate": {"condition": "service_completed_successfully"},
+    }
+    if backend == "postgresql":
+        check_pgbouncer(services["pgbouncer"], (user, password, database), host_ports)
+        # The same user, password and database, through PgBouncer; no prepared statements there.
+        assert url_parts(app_url) == ("pgbouncer", PGBOUNCER_PORT, user, password, database, baked.query)
+        assert app["environment"]["DATABASE_POOLER"] == "pgbouncer"
+    else:
+        assert url_parts(app_url) == ("db", port, user, password, database, baked.query)
+        assert "DATABASE_POOLER" not in app["environment"]
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
@@ -358,7 +525,9 @@ def test_compose_starts_the_app_next_to_its_database(bake: Bake, cell: Cell) -> 
     check_compose(project, URLS[cell.backend])
 
 
-AWKWARD = "p@ss:w/rd%?#&=+ ;$HOME"  # every character a URL escapes, and a `$` that compose would expand
+# Every character a URL escapes, a `$` that compose would expand, and a `"`, which PgBouncer's
+# list of users writes twice.
+AWKWARD = 'p@ss:w/rd%?#&=+ ;$HOME"'
 ODD_URLS = [
     f"postgresql://{quote('us@er', safe='')}:{quote(AWKWARD, safe='')}@127.0.0.1:5999/app",
     "postgresql+psycopg://localhost/app",  # no user, password or port
@@ -374,6 +543,183 @@ ODD_URLS = [
 @pytest.mark.parametrize("url", ODD_URLS)
 def test_compose_takes_any_url_s_credentials(bake: Bake, url: str) -> None:
     check_compose(bake(database_url=url), url)
+
+
+@pytest.mark.parametrize("cell", EXTRAS_CELLS, ids=lambda c: c.id)
+def test_compose_environment_is_what_the_package_reads(bake: Bake, cell: Cell) -> None:
+    """Each variable compose sets for the app and the migrations is a setting, read as meant."""
+    project = bake_cell(bake, cell)
+    services = compose(project)["services"]
+    for name in services.keys() & {"app", "migrate"}:
+        environment = services[name]["environment"]
+        read = settings_read(project, **environment)
+        assert {variable.lower() for variable in environment} <= read.keys(), name
+        assert read["database_url"] == environment["DATABASE_URL"]
+    app = settings_read(project, **services["app"]["environment"])
+    assert app["migrate_on_startup"] is (cell.backend == "sqlite")  # compose's `migrate` does it
+    assert app["database_pooler"] == ("pgbouncer" if cell.backend == "postgresql" else "none")
+
+
+def settings_read(project: Path, **env: str) -> dict[str, Any]:
+    """Every setting of the package, as it reads them from this environment."""
+    code = f"from {PACKAGE}.config import settings; print(settings.model_dump_json())"
+    result = run([sys.executable, "-c", code], cwd=project, **env)
+    assert result.returncode == 0, result.stderr
+    read: dict[str, Any] = json.loads(result.stdout)
+    return read
+
+
+class Probed(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with `status`, and notes the path."""
+
+    status: ClassVar[int] = 200
+    paths: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.paths.append(self.path)
+        self.send_response(self.status)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def health_check(service: dict[str, Any], url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a service's health check command here, asking `url` in place of the container's address."""
+    _, python, *arguments = service["healthcheck"]["test"]
+    assert python == "python"  # the image's, on its PATH
+    code = arguments[-1].replace(probed_url(service), url)
+    return run([sys.executable, *arguments[:-1], code], cwd=cwd, timeout=30)
+
+
+def test_app_health_check_passes_only_while_ready(bake: Bake, tmp_path: Path) -> None:
+    app = compose(bake_cell(bake, Cell("sqlalchemy", "dependency", "postgresql")))["services"]["app"]
+    Probed.paths.clear()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Probed)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/health/ready"
+    try:
+        Probed.status = 200
+        assert health_check(app, url, tmp_path).returncode == 0
+        Probed.status = 503  # the database does not answer
+        assert health_check(app, url, tmp_path).returncode != 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert Probed.paths == ["/health/ready", "/health/ready"]
+    assert health_check(app, url, tmp_path).returncode != 0  # nothing listens
+
+
+@pytest.mark.parametrize("orm", ORMS)
+def test_compose_commands_run_on_the_project(bake: Bake, tmp_path: Path, orm: str) -> None:
+    """`migrate` makes the schema, the app then serves without migrating, and its health check passes."""
+    project = bake(**Cell(orm, "dependency", "postgresql").answers(URLS["postgresql"]), package_name=PACKAGE)
+    services = compose(project)["services"]
+    # On SQLite here: what the commands do does not depend on the server.
+    database = tmp_path / "app.db"
+    local = {"DATABASE_URL": f"sqlite:///{database}", "DATABASE_POOLER": "none"}
+
+    python, *arguments = services["migrate"]["command"]
+    assert python == "python"
+    migrated = run([sys.executable, *arguments], cwd=project, **services["migrate"]["environment"] | local)
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    with sqlite3.connect(database) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"users", "items"} <= tables
+
+    env = clean_env(**services["app"]["environment"] | local)
+    with serve(project, env=env, log=tmp_path / "server.log", app=f"{PACKAGE}.main:app") as server:
+        checked = health_check(services["app"], f"{server.url}/health/ready", tmp_path)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        with urllib.request.urlopen(f"{server.url}/users/", timeout=10) as response:
+            assert response.status == 200
+
+
+def dockerignore(project: Path) -> list[tuple[bool, re.Pattern[str]]]:
+    """The rules of .dockerignore, in order: (an exception `!`, the paths it matches)."""
+    rules = []
+    for line in (project / ".dockerignore").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        exception = line.startswith("!")
+        pattern = posixpath.normpath(line.removeprefix("!").strip()).lstrip("/")
+        rules.append((exception, re.compile(glob_regex(pattern))))
+    return rules
+
+
+def glob_regex(pattern: str) -> str:
+    """Go's filepath.Match syntax, plus `**` for any number of directories, as Docker reads it."""
+    regex, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            regex, i = regex + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            regex, i = regex + ".*", i + 2
+        elif pattern[i] == "*":
+            regex, i = regex + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            regex, i = regex + "[^/]", i + 1
+        elif pattern[i] == "[":  # a class: `^` negates it, `\` escapes, in both syntaxes
+            end = pattern.index("]", i + 2)
+            regex, i = regex + pattern[i : end + 1], end + 1
+        elif pattern[i] == "\\":
+            regex, i = regex + re.escape(pattern[i + 1]), i + 2
+        else:
+            regex, i = regex + re.escape(pattern[i]), i + 1
+    return regex
+
+
+def in_build_context(path: str, rules: list[tuple[bool, re.Pattern[str]]]) -> bool:
+    """Whether Docker sends this file: the last rule that matches it or a folder above it decides."""
+    parts = path.split("/")
+    candidates = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    left_out = False
+    for exception, regex in rules:
+        if any(regex.fullmatch(candidate) for candidate in candidates):
+            left_out = not exception
+    return not left_out
+
+
+# What a working copy holds besides the generated files.
+LOCAL_FILES = [
+    ".venv/pyvenv.cfg",
+    ".venv/bin/python",
+    ".git/HEAD",
+    ".git/objects/ab/cdef0123",
+    ".env",
+    "uv.lock",
+    f"{PACKAGE}.db",
+    f"{PACKAGE}.db-wal",
+    "data/app.db",
+    ".pytest_cache/v/cache/nodeids",
+    ".mypy_cache/3.11/shop/main.data.json",
+    ".ruff_cache/0.15.0/123",
+    "htmlcov/index.html",
+    f"{PACKAGE}/__pycache__/main.cpython-311.pyc",
+    "tests/__pycache__/test_api.cpython-311-pytest-9.0.pyc",
+]
+
+
+@pytest.mark.parametrize("orm", ORMS)
+def test_dockerignore_keeps_the_build_context_to_what_the_dockerfile_copies(bake: Bake, orm: str) -> None:
+    project = bake(orm=orm, package_name=PACKAGE)
+    for name in LOCAL_FILES:
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text("")
+    files = tree(project)
+    rules = dockerignore(project)
+    context = {name for name in files if in_build_context(name, rules)}
+
+    sources = [s for i, a in dockerfile(project) if i == "COPY" and not UV_IMAGE.fullmatch(a) for s in a.split()[:-1]]
+    copied = {name for name in files if any(fnmatch.fnmatchcase(name, s) or name.startswith(f"{s}/") for s in sources)}
+    # Exactly what the Dockerfile copies, less the bytecode of local runs.
+    assert context == {name for name in copied if "__pycache__" not in name}
+    package = {name for name in files if name.startswith(f"{PACKAGE}/") and "__pycache__" not in name}
+    assert {"pyproject.toml", "README.md", "uv.lock"} | package <= context
+    left_out = {".venv", ".git", ".env", "data", "tests", ".pytest_cache", ".mypy_cache", ".ruff_cache", "htmlcov"}
+    assert not {name for name in context if name.split("/")[0] in left_out or ".db" in name}
 
 
 ANSWERS = {
