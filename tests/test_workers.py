@@ -6,6 +6,11 @@ connection, often the same one many times over. So the test pauses one worker
 and the server logs each request with the pid that served it to confirm. It then
 writes through every connection at once and reads through each worker what the
 other one wrote.
+
+Each cell runs twice: straight to PostgreSQL, and through a transaction-mode PgBouncer,
+where the two workers' startups must still take turns at the schema (a session lock
+would be released on another server session, or never) and no request may rely on a
+statement prepared in an earlier transaction.
 """
 
 import http.client
@@ -20,11 +25,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from .cells import Cell
 from .conftest import Bake, clean_env
+from .pgbouncer import POOLER_ENV
 from .server import Server, serve
+from .test_schema_step import expected_tables, tables_of
 
 # One cell per ORM, with different strategies, and an async one.
 WORKER_CELLS = [
@@ -63,12 +71,12 @@ def workers(server: Server) -> list[int]:
 
 
 @contextmanager
-def serving(project: Path, tmp_path: Path) -> Iterator[Server]:
+def serving(project: Path, tmp_path: Path, env: dict[str, str]) -> Iterator[Server]:
     """Run `uvicorn sql_app.main:app --workers 2` until both workers are up."""
     config = tmp_path / "log.json"
     config.write_text(json.dumps(LOG_CONFIG))
     args = ("--workers", "2", "--log-config", str(config))
-    with serve(project, *args, env=clean_env(), log=tmp_path / "server.log", ready=lambda s: len(workers(s)) == 2) as s:
+    with serve(project, *args, env=env, log=tmp_path / "server.log", ready=lambda s: len(workers(s)) == 2) as s:
         yield s
 
 
@@ -81,11 +89,20 @@ def call(connection: http.client.HTTPConnection, method: str, path: str, body: A
     return json.loads(payload)
 
 
+@pytest.mark.parametrize("through_pgbouncer", [False, True], ids=["direct", "pgbouncer"])
 @pytest.mark.parametrize("cell", WORKER_CELLS, ids=lambda c: c.id)
-def test_two_workers_serve_one_database(bake: Bake, cell: Cell, database_url: str, tmp_path: Path) -> None:
-    project = bake(**cell.answers(database_url))
-    # The database is empty: both workers' startups create the tables, one at a time.
-    with serving(project, tmp_path) as server:
+def test_two_workers_serve_one_database(
+    bake: Bake, cell: Cell, database_url: str, tmp_path: Path, through_pgbouncer: bool, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue("pgbouncer").through(database_url) if through_pgbouncer else database_url
+    project = bake(**cell.answers(url))
+    env = clean_env(**POOLER_ENV) if through_pgbouncer else clean_env()
+    # The database is empty: both workers' startups bring the schema up to date, one at a time.
+    with serving(project, tmp_path, env) as server:
+        assert tables_of(cell, database_url) == expected_tables(cell)
+        if cell.orm == "sqlalchemy":  # one startup migrated, the other found nothing to do
+            with psycopg.connect(database_url) as conn:
+                assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
         connections: list[http.client.HTTPConnection] = []
         worker: dict[int, int] = {}  # id of a connection -> pid of the worker holding it
         try:
