@@ -11,6 +11,7 @@ session lock) is missing from its next transaction and turns up under another cl
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -154,12 +155,22 @@ class PgBouncer:
         if self.process is None:
             return
         process, self.process = self.process, None
+        process.send_signal(signal.SIGCONT)  # in case it is paused
         process.terminate()  # SIGTERM: PgBouncer's immediate shutdown
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+    def pause(self) -> None:
+        """Freeze it (SIGSTOP): connections to it stay open, nothing answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
 
 @contextmanager

@@ -94,8 +94,8 @@ def assert_ready_again(server: Server, pgbouncer: str) -> None:
 def test_readiness_follows_pgbouncer(
     bake: Bake, cell: Cell, database_url: str, pgbouncer: PgBouncer, tmp_path: Path
 ) -> None:
-    """/health/ready says 503 soon after the pooler stops, and 200 soon after it is back;
-    /health/live says 200 throughout; no answer or log line shows the password."""
+    """/health/ready says 503 soon after the pooler stops or hangs, and 200 soon after it is
+    back; /health/live says 200 throughout; no answer or log line shows the password."""
     project = bake(**cell.answers(with_password(pgbouncer.through(database_url), PASSWORD)))
     with serve(project, env=clean_env(**POOLER_ENV), log=tmp_path / "server.log") as server:
         status, body, _ = get(server, "/health/ready", timeout=UNREADY_WITHIN + 1)
@@ -106,4 +106,9 @@ def test_readiness_follows_pgbouncer(
         assert_unready(server, "stopped")
         pgbouncer.start()  # on the same port
         assert_ready_again(server, "started again")
+
+        pgbouncer.pause()  # connections hang: only the app's own timeout ends the wait
+        assert_unready(server, "paused")
+        pgbouncer.resume()
+        assert_ready_again(server, "resumed")
     assert PASSWORD not in server.log.read_text()
