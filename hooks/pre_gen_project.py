@@ -14,11 +14,26 @@ from urllib.parse import urlsplit
 
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
-# Names a package must not take: they would shadow a module the project imports.
+# Names a package must not take: it would shadow a module that the project, its
+# dependencies or its test tools import. tests/test_package_names.py fails when a module
+# that any cell's dependencies install, directly or not, is missing here.
 TAKEN_NAMES = set(sys.stdlib_module_names) | {
-    "alembic", "argon2", "email_validator", "fastapi", "httpx", "httpx2", "mypy",
-    "peewee", "playhouse", "psycopg", "pydantic", "pymysql", "pytest", "ruff",
-    "migrations", "sqlalchemy", "starlette", "test", "tests", "uvicorn",
+    # The project's own top-level names.
+    "migrations", "test", "tests",
+    # What a virtual environment holds itself: pip, and setuptools on Python 3.11.
+    "_distutils_hack", "pip", "pkg_resources", "setuptools",
+    # Installed on Windows only: colorama (for click and pytest), tzdata (for psycopg).
+    "colorama", "tzdata",
+    # Every cell's dependencies and test tools, and theirs: each top-level module they install
+    # (aiomysql also installs `docs` and `examples`; pytest `py`).
+    "_argon2_cffi_bindings", "_cffi_backend", "_pytest", "aiomysql", "aiosqlite", "alembic",
+    "annotated_doc", "annotated_types", "anyio", "argon2", "ast_serialize", "asyncpg", "cffi",
+    "click", "dns", "docs", "dotenv", "email_validator", "examples", "fastapi", "greenlet",
+    "h11", "httpcore2", "httpx", "httpx2", "idna", "iniconfig", "librt", "mako",
+    "markupsafe", "mypy", "mypy_extensions", "mypyc", "opentelemetry", "packaging", "pathspec",
+    "peewee", "playhouse", "pluggy", "psycopg", "psycopg_binary", "pwiz", "py", "pycparser",
+    "pydantic", "pydantic_core", "pydantic_settings", "pygments", "pymysql", "pytest", "ruff",
+    "sqlalchemy", "starlette", "truststore", "typing_extensions", "typing_inspection", "uvicorn",
 }  # fmt: skip
 SERVER_SCHEMES = {"postgresql", "postgresql+psycopg", "mysql", "mysql+pymysql"}
 URL_EXAMPLES = (

@@ -46,6 +46,8 @@ REFUSED_ANSWERS = [
     ({"package_name": "peewee"}, "package_name", "shadow a module"),
     ({"package_name": "sqlalchemy"}, "package_name", "shadow a module"),
     ({"package_name": "migrations"}, "package_name", "shadow a module"),
+    ({"package_name": "anyio"}, "package_name", "shadow a module"),  # a dependency's dependency
+    ({"package_name": "examples"}, "package_name", "shadow a module"),  # a stray package of aiomysql's
     ({"package_name": "FastAPI"}, "package_name", "shadow a module"),
     # database_url, UNSAFE_URL_CHARS: one row per alternative (whitespace, " ' \ ` { } < >).
     ({"database_url": "mysql://app@localhost/my app"}, "database_url", "percent-encode"),
