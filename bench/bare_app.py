@@ -5,14 +5,15 @@ rows, as plain dicts, into the classic tutorial's response schema (`email: str`,
 see tutorial_schemas.py) and writing the JSON. Two apps: `app` has `def` routes
 like the generated sync apps (the endpoint and the response validation each take
 a thread-pool hop), `async_app` has `async def` routes like the generated async
-apps (no hop). Served from bench/, with bench/ on PYTHONPATH, by bench/run.py.
+apps (no hop). Served from the repository root as `bench.bare_app` by bench/run.py.
 """
 
 from typing import Annotated, Any
 
-import dataset
 from fastapi import FastAPI, HTTPException, Path, Query
-from tutorial_schemas import User
+
+from bench import dataset
+from bench.tutorial_schemas import User
 
 # The columns a read selects (not the password hash), items included.
 USERS: list[dict[str, Any]] = [

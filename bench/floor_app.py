@@ -16,7 +16,8 @@ from typing import Annotated, Any
 import psycopg
 from fastapi import FastAPI, HTTPException, Path, Query
 from psycopg.rows import DictRow, dict_row
-from tutorial_schemas import User
+
+from bench.tutorial_schemas import User
 
 POOL_SIZE = 10  # as the generated apps' default
 # The generated app's tables, so that bench/run.py can seed them the same way.

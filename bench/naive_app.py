@@ -11,10 +11,11 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-import tutorial_schemas
 from fastapi import Depends, FastAPI, HTTPException
 from sqlalchemy import ForeignKey, String, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+from bench import tutorial_schemas
 
 engine = create_engine(os.environ["DATABASE_URL"])
 SessionLocal = sessionmaker(autoflush=False, bind=engine)

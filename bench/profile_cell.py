@@ -20,8 +20,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import dataset
-import run
+from bench import dataset, run
 
 # A sample counts where its innermost recognisable frame is (its leaf, C frames
 # included), except for these, which win wherever they appear in the stack: a
@@ -68,6 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orm", default="sqlalchemy", choices=["sqlalchemy", "peewee"])
     parser.add_argument("--strategy", default="dependency", choices=["dependency", "middleware"])
+    parser.add_argument("--use-async", default="no", choices=["no", "yes"])
     parser.add_argument("--project", type=Path, help="profile this baked (maybe edited) project")
     parser.add_argument("--endpoint", default="list", choices=["list", "one"])
     parser.add_argument("--seconds", type=int, default=10)
@@ -86,7 +86,7 @@ def main() -> None:
     run.exit_on_sigterm()
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
-        folder = args.project or run.bake(args.orm, args.strategy, "postgresql", tmp)[0]
+        folder = args.project or run.bake(args.orm, args.strategy, "postgresql", tmp, args.use_async)[0]
         url = run.create_database(stack, args.postgres, f"bench_{os.getpid()}_profile")
         target = run.Target(folder.name, f"{run.PACKAGE}.main:app", folder.resolve(), url)
         with run.serve_target(target, run.server_env(len(users), dataset.ITEMS), tmp / "log") as server:

@@ -1,15 +1,17 @@
-"""Benchmark the generated API against bare in-memory routes and two baselines.
+"""Benchmark the generated API against bare in-memory routes, its drivers' floors and a peer.
 
 Bakes the chosen cells into a temporary folder (timing each bake), gives each server
 its own throwaway database, seeds it, serves it with uvicorn on 127.0.0.1, loads
-`GET /users/?limit=100` and `GET /users/{id}` with wrk (or a small Python load
-generator) and prints one table. Baselines, all answering through the classic
-tutorial's response schemas (tutorial_schemas.py, `email: str`) with the same
-JSON: bare_app.py (from memory, what the ratios are taken against), naive_app.py
-(the tutorial's lazy loading) and floor_app.py (plain psycopg, no ORM).
-Everything it starts is stopped, and every database it creates is dropped, on
-success, error and Ctrl-C alike. How to run it and read it: the "Benchmark"
-section of the top-level README.md.
+`GET /users/?limit=100`, `GET /users/?limit=10` and `GET /users/{id}` with wrk (or a
+small Python load generator) with one worker, then the listing and the single read
+again with more workers, and prints two tables: the measurements, and each cell's
+ratios to its references. Those answer with the same JSON: bare_app.py (from
+memory), naive_app.py (the classic tutorial's lazy loading), floor_app.py and
+floor_async_app.py (plain psycopg and plain asyncpg, no ORM: the sync and the async
+cells' floors) and sqlmodel_app.py (the peer: what FastAPI's and SQLModel's docs
+teach). Everything it starts is stopped, and every database it creates is dropped,
+on success, error and Ctrl-C alike. Run from the repository root as
+`python -m bench.run`; how to read it: the "Benchmark" section of README.md.
 """
 
 import argparse
@@ -22,6 +24,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,31 +36,37 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import dataset
 import psycopg
 from psycopg import sql
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the template's tests/ helpers
-from tests.server import Server, serve
+from bench import dataset
+from tests.server import Server, answers, serve
 
 BENCH = Path(__file__).resolve().parent
+NODELAY = BENCH / "nodelay"
 TEMPLATE = BENCH.parent
 PACKAGE = "sql_app"
 DEFAULT_POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-ENDPOINTS = {"list": "GET /users/?limit=100", "one": "GET /users/{id}"}
-GOAL = 0.5  # wanted share of the bare route's requests/s, for both endpoints
+ENDPOINTS = {"list": "GET /users/?limit=100", "list10": "GET /users/?limit=10", "one": "GET /users/{id}"}
+SCALED = ["list", "one"]  # the endpoints loaded again with more workers
 BARE = "bare route (memory)"
 BARE_ASYNC = "bare route, async def (memory)"
+FLOOR = "plain psycopg, no ORM (floor)"
+FLOOR_ASYNC = "plain asyncpg, no ORM (async floor)"
+PEER = "SQLModel as the docs teach (peer)"
+# Wanted shares of a reference's requests/s, per endpoint: the bare route's (the
+# template's first goal), the driver's floor and the SQLModel peer (issue 18).
+GOALS = {"bare": {"list": 0.5, "one": 0.5}, "floor": {"list": 0.5, "one": 0.6}, "peer": {"list": 1.0, "one": 1.0}}
 
 
 @dataclass
 class Target:
     label: str
     app: str  # uvicorn's "module:attribute"
-    folder: Path  # where uvicorn starts: a baked project, or bench/ for the baselines
+    folder: Path  # where uvicorn starts: a baked project, or the repository root for the baselines
     database_url: str | None  # None: serves from memory
-    use_async: bool = False  # compared with the `async def` bare route
+    use_async: bool = False  # compared with the `async def` bare route and the asyncpg floor
 
 
 @dataclass
@@ -70,44 +79,42 @@ class Result:
     cpu_ms: float = 0.0  # the server's CPU time per request
 
 
-def async_choices() -> list[str]:
-    """The template's `use_async` answers, or [] while it has no such question."""
-    answers = json.loads((TEMPLATE / "cookiecutter.json").read_text())
-    choices = answers.get("use_async", [])
-    return [str(c) for c in choices] if isinstance(choices, list) else ["no", "yes"]
-
-
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orm", nargs="*", default=["sqlalchemy", "peewee"], help="none: --project only")
     parser.add_argument("--strategy", nargs="+", default=["dependency", "middleware"])
-    supported = async_choices()
-    parser.add_argument(
-        "--use-async",
-        nargs="+",
-        choices=["no", "yes"],
-        default=[c for c in ["no", "yes"] if c in supported] or ["no"],
-        help="the cells' use_async answers (default: every one the template offers; sync only without the question)",
-    )
+    parser.add_argument("--use-async", nargs="+", choices=["no", "yes"], default=["no", "yes"])
     parser.add_argument("--db", nargs="+", default=["postgresql"], choices=["postgresql", "sqlite"])
     parser.add_argument("--project", nargs="+", type=Path, default=[], help="also serve these baked projects")
-    parser.add_argument("--skip", nargs="+", default=[], choices=["naive", "floor"], help="baselines to leave out")
+    parser.add_argument(
+        "--skip", nargs="+", default=[], choices=["naive", "floor", "peer"], help="baselines to leave out"
+    )
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--items", type=int, default=5, help="items per user")
     parser.add_argument("--duration", type=int, default=5, help="seconds per endpoint")
     parser.add_argument("--warmup", type=int, default=1, help="seconds per endpoint")
     parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure every target this many times, in turn (A B C, then C B A, ...), and report the medians",
+    )
+    parser.add_argument(
+        "--more-workers",
+        nargs="*",
+        type=int,
+        default=[2],
+        help="also serve with this many uvicorn workers, for requests/s (none: one worker only)",
+    )
     parser.add_argument("--loader", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="where to CREATE/DROP DATABASE (loopback)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    if args.use_async != ["no"] and not supported:
-        parser.error("--use-async yes: this template's cookiecutter.json has no use_async question yet")
-    unknown = set(args.use_async) - set(supported) if supported else set()
-    if unknown:
-        parser.error(f"--use-async: cookiecutter.json offers {supported}, not {sorted(unknown)}")
     if urlsplit(args.postgres).hostname not in LOOPBACK:
         parser.error("--postgres must point at 127.0.0.1: this benchmark stays on loopback")
+    if any(n < 2 for n in args.more_workers):
+        parser.error("--more-workers: 2 or more (one worker is always measured)")
     if args.loader == "auto":
         args.loader = default_loader()
     return args
@@ -122,17 +129,12 @@ def exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
-def bake(orm: str, strategy: str, db: str, out: Path, use_async: str | None = None) -> tuple[Path, float]:
-    """Bake one cell with the cookiecutter CLI; returns its folder and the wall time in ms.
-
-    `use_async` None: no answer given (a template without the question, or its default).
-    """
+def bake(orm: str, strategy: str, db: str, out: Path, use_async: str = "no") -> tuple[Path, float]:
+    """Bake one cell with the cookiecutter CLI; returns its folder and the wall time in ms."""
     slug = f"{orm}-{strategy}-{db}" + ("-async" if use_async == "yes" else "")
     url = "sqlite:///./sql_app.db" if db == "sqlite" else "postgresql://u@127.0.0.1:5432/app"
-    answers = [f"orm={orm}", f"session_strategy={strategy}", f"project_slug={slug}"]
+    answers = [f"orm={orm}", f"session_strategy={strategy}", f"use_async={use_async}", f"project_slug={slug}"]
     answers += [f"package_name={PACKAGE}", f"database_url={url}"]
-    if use_async is not None:
-        answers.append(f"use_async={use_async}")
     command: list[str | Path] = [sys.executable, "-m", "cookiecutter", "--no-input", TEMPLATE, *answers, "-o", out]
     started = time.perf_counter()
     subprocess.run(command, check=True)
@@ -177,13 +179,13 @@ def seed(database_url: str, users: list[dataset.User]) -> None:
 
 def paths_for(users: list[dataset.User]) -> dict[str, list[str]]:
     # The single-user endpoint cycles through every user, not one cached row.
-    return {"list": ["/users/?limit=100"], "one": [f"/users/{u.id}" for u in users]}
+    one = [f"/users/{u.id}" for u in users]
+    return {"list": ["/users/?limit=100"], "list10": ["/users/?limit=10"], "one": one}
 
 
 def server_env(users: int, items: int) -> dict[str, str]:
-    # bench/ on the path for the baseline apps; the sizes for the in-memory one.
-    env = {"PYTHONPATH": str(BENCH), "BENCH_USERS": str(users), "BENCH_ITEMS": str(items)}
-    return {**os.environ, **env}
+    # The sizes, for the in-memory baseline.
+    return {**os.environ, "BENCH_USERS": str(users), "BENCH_ITEMS": str(items)}
 
 
 def get(port: int, path: str) -> tuple[int, bytes]:
@@ -196,15 +198,26 @@ def get(port: int, path: str) -> tuple[int, bytes]:
         conn.close()
 
 
+def started_workers(server: Server) -> int:
+    return sum("Application startup complete" in line for line in server.lines())
+
+
 @contextlib.contextmanager
-def serve_target(target: Target, env: dict[str, str], log: Path) -> Iterator[Server]:
-    """Run one uvicorn worker on a free loopback port until the block ends."""
+def serve_target(target: Target, env: dict[str, str], log: Path, workers: int = 1) -> Iterator[Server]:
+    """Run uvicorn with this many workers on a free loopback port until the block ends."""
     if target.database_url:
         env = {**env, "DATABASE_URL": target.database_url}
-    # uvicorn runs the app's startup (creating the tables) before it listens.
+    if workers > 1:  # uvicorn's own listening socket, with TCP_NODELAY kept on (nodelay/sitecustomize.py)
+        env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(NODELAY), env.get("PYTHONPATH")]))}
+    # Each worker runs the app's startup (creating the tables) before it serves.
+    args = ["--no-access-log", "--log-level", "info", "--workers", str(workers)]
+
+    def ready(server: Server) -> bool:
+        return started_workers(server) >= workers and answers(f"{server.url}/openapi.json")
+
     try:
-        with serve(target.folder, "--no-access-log", "--log-level", "warning", env=env, log=log, app=target.app) as s:
-            yield s
+        with serve(target.folder, *args, env=env, log=log, app=target.app, ready=ready) as server:
+            yield server
     except RuntimeError as error:
         sys.exit(f"{target.label}: {error}")
 
@@ -303,9 +316,16 @@ def load(loader: str, port: int, paths: list[str], seconds: int, connections: in
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of a process and its live descendants (Linux): uvicorn's workers."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        children = [
+            int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()
+        ]
+    except FileNotFoundError:  # it ended in between
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(child) for child in children)
 
 
 def normalized(body: bytes) -> str:
@@ -340,11 +360,9 @@ def make_targets(
     """Bake the cells; a database for each server; returns the targets and bake times.
 
     Baselines first, the sync bare route at their head (the answers every other
-    target must give); the `async def` bare route only when an async target is there.
+    target must give); the async bare route and floor only when an async target is there.
     """
-    # The use_async answer is passed only when the template asks the question.
-    answers: list[str | None] = list(args.use_async) if async_choices() else [None]
-    cells = list(itertools.product(args.orm, args.strategy, args.db, answers))
+    cells = list(itertools.product(args.orm, args.strategy, args.db, args.use_async))
     bakes: dict[str, float] = {}
     projects: list[tuple[str, Path, str, bool]] = []  # label, folder, database, async
     for orm, strategy, db, use_async in cells:
@@ -355,6 +373,7 @@ def make_targets(
     for path in args.project:
         folder = path.resolve()
         projects.append((f"{folder.name} (postgresql)", folder, "postgresql", project_is_async(folder)))
+    any_async = any(is_async for *_, is_async in projects)
 
     def database(db: str, name: str) -> str:
         name = re.sub(r"\W", "_", name.lower())
@@ -362,54 +381,157 @@ def make_targets(
             return f"sqlite:///{tmp / name}.db"
         return create_database(stack, args.postgres, f"bench_{os.getpid()}_{name}")
 
-    targets = [Target(BARE, "bare_app:app", BENCH, None)]
-    if any(is_async for *_, is_async in projects):
-        targets.append(Target(BARE_ASYNC, "bare_app:async_app", BENCH, None, use_async=True))
+    def baseline(label: str, module: str, use_async: bool = False) -> Target:
+        url = database("postgresql", module) if module != "bare_app" else None
+        attribute = "async_app" if module == "bare_app" and use_async else "app"
+        return Target(label, f"bench.{module}:{attribute}", TEMPLATE, url, use_async)
+
+    targets = [baseline(BARE, "bare_app")]
+    if any_async:
+        targets.append(baseline(BARE_ASYNC, "bare_app", use_async=True))
     if "naive" not in args.skip:
-        url = database("postgresql", "naive")
-        targets.append(Target("naive lazy loading (N+1)", "naive_app:app", BENCH, url))
+        targets.append(baseline("naive lazy loading (N+1)", "naive_app"))
     if "floor" not in args.skip:
-        url = database("postgresql", "floor")
-        targets.append(Target("plain psycopg, no ORM (floor)", "floor_app:app", BENCH, url))
+        targets.append(baseline(FLOOR, "floor_app"))
+        if any_async:
+            targets.append(baseline(FLOOR_ASYNC, "floor_async_app", use_async=True))
+    if "peer" not in args.skip:
+        targets.append(baseline(PEER, "sqlmodel_app"))
     for n, (label, folder, db, is_async) in enumerate(projects):
         url = database(db, f"{n}_{folder.name}")
         targets.append(Target(label, f"{PACKAGE}.main:app", folder, url, is_async))
     return targets, bakes
 
 
-def measure(args: argparse.Namespace, targets: list[Target], tmp: Path) -> dict[str, dict[str, Result]]:
+@dataclass
+class Measured:
+    one_worker: dict[str, Result]  # per endpoint
+    more_workers: dict[int, dict[str, Result]]  # per worker count, per endpoint in SCALED
+
+
+def check_answers(target: Target, port: int, paths: dict[str, list[str]], expected: dict[str, str]) -> None:
+    """The same answers as the bare route's, or the comparison means nothing."""
+    for name in ENDPOINTS:
+        path = paths[name][0]
+        status, body = get(port, path)
+        if status != 200:
+            sys.exit(f"{target.label}: GET {path} answered {status}: {body[:300]!r}")
+        got = normalized(body)
+        if expected.setdefault(name, got) != got:
+            why = difference(expected[name], got)
+            sys.exit(f"{target.label}: GET {path} differs from the bare route's answer: {why}")
+
+
+def measure_round(
+    args: argparse.Namespace, targets: list[Target], tmp: Path, expected: dict[str, str], seeded: set[str]
+) -> dict[str, Measured]:
+    """Every target once: one worker for all endpoints, then more workers for SCALED."""
     users = dataset.build(args.users, args.items)
     paths = paths_for(users)
-    results: dict[str, dict[str, Result]] = {}
-    expected: dict[str, str] = {}
+    env = server_env(args.users, args.items)
+    results: dict[str, Measured] = {}
+
+    def loaded(server: Server, name: str) -> Result:
+        load(args.loader, server.port, paths[name], args.warmup, args.connections, tmp)
+        # CPU time per request moves less with other load on the machine than req/s.
+        cpu = cpu_seconds(server.pid)
+        result = load(args.loader, server.port, paths[name], args.duration, args.connections, tmp)
+        result.cpu_ms = (cpu_seconds(server.pid) - cpu) * 1000 / max(result.requests, 1)
+        return result
+
     for target in targets:
         print(f"-- {target.label}", file=sys.stderr)
-        with serve_target(target, server_env(args.users, args.items), tmp / "server.log") as server:
-            if target.database_url:
+        measured = results[target.label] = Measured({}, {})
+        with serve_target(target, env, tmp / "server.log") as server:
+            if target.database_url and target.label not in seeded:
                 seed(target.database_url, users)
-            # The same answers as the bare route's, or the comparison means nothing.
-            for name in ENDPOINTS:
-                path = paths[name][0]
-                status, body = get(server.port, path)
-                if status != 200:
-                    sys.exit(f"{target.label}: GET {path} answered {status}: {body[:300]!r}")
-                got = normalized(body)
-                if expected.setdefault(name, got) != got:
-                    why = difference(expected[name], got)
-                    sys.exit(f"{target.label}: GET {path} differs from the bare route's answer: {why}")
-            results[target.label] = {}
-            for name in ENDPOINTS:
-                load(args.loader, server.port, paths[name], args.warmup, args.connections, tmp)
-                # CPU time per request moves less with other load on the machine than req/s.
-                cpu = cpu_seconds(server.pid)
-                result = load(args.loader, server.port, paths[name], args.duration, args.connections, tmp)
-                result.cpu_ms = (cpu_seconds(server.pid) - cpu) * 1000 / max(result.requests, 1)
-                results[target.label][name] = result
+                seeded.add(target.label)
+            check_answers(target, server.port, paths, expected)
+            measured.one_worker = {name: loaded(server, name) for name in ENDPOINTS}
+        for workers in args.more_workers:
+            with serve_target(target, env, tmp / "server.log", workers) as server:
+                measured.more_workers[workers] = {name: loaded(server, name) for name in SCALED}
     return results
 
 
+def median_result(results: list[Result]) -> Result:
+    """The median of each measure over the rounds; the errors of all of them."""
+    if len(results) == 1:
+        return results[0]
+    return Result(
+        requests=sum(r.requests for r in results),
+        rps=statistics.median(r.rps for r in results),
+        p50_ms=statistics.median(r.p50_ms for r in results),
+        p99_ms=statistics.median(r.p99_ms for r in results),
+        errors=sum(r.errors for r in results),
+        cpu_ms=statistics.median(r.cpu_ms for r in results),
+    )
+
+
+def measure(args: argparse.Namespace, targets: list[Target], tmp: Path) -> dict[str, Measured]:
+    """All rounds, every other one in reverse order, so that no target always runs first or last.
+
+    The sync bare route runs first of all: the answers every other target must give.
+    """
+    expected: dict[str, str] = {}
+    seeded: set[str] = set()
+    rounds = [
+        measure_round(args, targets if n % 2 == 0 else targets[::-1], tmp, expected, seeded) for n in range(args.rounds)
+    ]
+    return {
+        t.label: Measured(
+            {name: median_result([r[t.label].one_worker[name] for r in rounds]) for name in ENDPOINTS},
+            {
+                n: {name: median_result([r[t.label].more_workers[n][name] for r in rounds]) for name in SCALED}
+                for n in args.more_workers
+            },
+        )
+        for t in targets
+    }
+
+
+def reference_of(target: Target, kind: str) -> str:
+    if kind == "bare":
+        return BARE_ASYNC if target.use_async else BARE
+    if kind == "floor":
+        return FLOOR_ASYNC if target.use_async else FLOOR
+    return PEER
+
+
+def ratio(result: Result, reference: Result) -> float:
+    return result.rps / reference.rps if reference.rps else 0.0
+
+
+def ratios(target: Target, results: dict[str, Measured], name: str) -> list[str]:
+    """Against the bare route, the floor and the peer: requests/s, then CPU time, as shares."""
+    cells = []
+    mine = results[target.label].one_worker[name]
+    for kind, goals in GOALS.items():
+        reference = results.get(reference_of(target, kind))
+        if reference is None or reference_of(target, kind) == target.label:
+            cells.append("-")
+            continue
+        theirs = reference.one_worker[name]
+        share = ratio(mine, theirs)
+        cpu_share = theirs.cpu_ms / mine.cpu_ms if mine.cpu_ms else 0.0
+        miss = "" if share >= goals[name] else " miss"
+        cells.append(f"{share:.2f} ({cpu_share:.2f}){miss}")
+    return cells
+
+
+def table(head: list[str], rows: list[list[str]]) -> None:
+    print("| " + " | ".join(head) + " |")
+    print("|---" * len(head) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
 def report(
-    args: argparse.Namespace, targets: list[Target], bakes: dict[str, float], results: dict[str, dict[str, Result]]
+    args: argparse.Namespace,
+    targets: list[Target],
+    bakes: dict[str, float],
+    results: dict[str, Measured],
+    loads: tuple[float, float],
 ) -> None:
     if bakes:
         print("\nBake time (cookiecutter CLI, wall clock, interpreter start included; goal < 1000 ms):")
@@ -417,39 +539,61 @@ def report(
         print(f"  {cell:34} {ms:5.0f} ms")
     print(
         f"\n{args.users} users x {args.items} items; loader {args.loader}, {args.connections}"
-        f" connections, {args.duration} s per endpoint; {os.cpu_count()} CPUs; one uvicorn worker\n"
+        f" connections, {args.duration} s per endpoint; {os.cpu_count()} CPUs;"
+        f" load average {loads[0]:.1f} at the start, {loads[1]:.1f} at the end\n"
     )
+    more = args.more_workers
     head = ["target"]
     for name in ENDPOINTS:
-        head += [f"{name} req/s", "p50 ms", "p99 ms", "CPU ms/req", "x bare"]
-    print("| " + " | ".join([*head, "errors"]) + " |")
-    print("|---" * (len(head) + 1) + "|")
-    compared_to = {t.label: BARE_ASYNC if t.use_async else BARE for t in targets}
-    for label, by_endpoint in results.items():
-        row = [label]
-        bare = results[compared_to[label]]
+        head += [f"{name} req/s", *(f"x{n} workers" for n in (more if name in SCALED else [])), "p99 ms", "CPU ms/req"]
+    rows = []
+    for target in targets:
+        measured = results[target.label]
+        row = [target.label]
         for name in ENDPOINTS:
-            r = by_endpoint[name]
-            ratio = r.rps / bare[name].rps if bare[name].rps else 0.0
-            miss = "" if ratio >= GOAL else " (miss)"
-            row += [f"{r.rps:.0f}", f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}", f"{r.cpu_ms:.2f}", f"{ratio:.2f}{miss}"]
-        row.append(str(sum(r.errors for r in by_endpoint.values())))
-        print("| " + " | ".join(row) + " |")
-    print("\n" + "; ".join(f"{k} = {v}" for k, v in ENDPOINTS.items()) + f"; goal: x bare >= {GOAL}.")
-    print("CPU ms/req: the server process's CPU time per request (PostgreSQL's not included).")
-    if BARE_ASYNC in results:
-        print(f"x bare: async targets against the {BARE_ASYNC!r} row, the others against {BARE!r}.")
-    load = os.getloadavg()[0]
-    if load > (os.cpu_count() or 1):
-        print(f"Load average {load:.1f}: other work competed for the CPUs; req/s are low and noisy.")
+            r = measured.one_worker[name]
+            scaled = [f"{measured.more_workers[n][name].rps:.0f}" for n in (more if name in SCALED else [])]
+            row += [f"{r.rps:.0f}", *scaled, f"{r.p99_ms:.1f}", f"{r.cpu_ms:.2f}"]
+        errors = [r.errors for r in measured.one_worker.values()]
+        errors += [r.errors for by_name in measured.more_workers.values() for r in by_name.values()]
+        rows.append([*row, str(sum(errors))])
+    table([*head, "errors"], rows)
+    print("\n" + "; ".join(f"{k} = {v}" for k, v in ENDPOINTS.items()) + ".")
+    print("req/s, p99 and CPU with one worker; xN workers: req/s with N, TCP_NODELAY restored (Kludex/uvicorn#3149).")
+    print("CPU ms/req: the server process's CPU time per request (PostgreSQL's not included).\n")
+
+    head = ["target"] + [f"{name} x {kind}" for name in SCALED for kind in GOALS]
+    compared = [t for t in targets if t.label not in {BARE, BARE_ASYNC}]
+    table(head, [[t.label, *(c for name in SCALED for c in ratios(t, results, name))] for t in compared])
+    print("\nShares of a reference, one worker: requests/s, and in parentheses the reference's CPU ms per")
+    print("request over the target's (steadier under other load). x bare: against the bare route of the")
+    print("target's kind (def or async def); x floor: against its driver's floor, psycopg for sync targets,")
+    print("asyncpg for async ones; x peer: against the SQLModel app.")
+    goals = "; ".join(f"x {kind} >= {g['list']} (list), {g['one']} (one)" for kind, g in GOALS.items())
+    print(f"Goals: {goals}. miss: short of it in requests/s.")
+    if args.rounds > 1:
+        print(f"Medians of {args.rounds} rounds.")
+    if max(loads) > (os.cpu_count() or 1):
+        print(f"Load average up to {max(loads):.1f}: other work competed for the CPUs; req/s are low and noisy.")
     if args.json:
-        data = {label: {k: asdict(r) for k, r in rs.items()} for label, rs in results.items()}
-        args.json.write_text(json.dumps({"bake_ms": bakes, "results": data, "compared_to": compared_to}, indent=2))
+        data = {
+            target.label: {
+                "one_worker": {k: asdict(r) for k, r in results[target.label].one_worker.items()},
+                "more_workers": {
+                    n: {k: asdict(r) for k, r in by_name.items()}
+                    for n, by_name in results[target.label].more_workers.items()
+                },
+                "references": {kind: reference_of(target, kind) for kind in GOALS},
+            }
+            for target in targets
+        }
+        args.json.write_text(json.dumps({"bake_ms": bakes, "load_average": loads, "results": data}, indent=2))
 
 
 def main() -> None:
     args = parse_args()
     exit_on_sigterm()
+    started_load = os.getloadavg()[0]
     try:
         with contextlib.ExitStack() as stack:  # closes last-in first: servers, databases, files
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
@@ -457,7 +601,7 @@ def main() -> None:
             results = measure(args, targets, tmp)
     except KeyboardInterrupt:
         sys.exit("interrupted: servers stopped, databases dropped")
-    report(args, targets, bakes, results)
+    report(args, targets, bakes, results, (started_load, os.getloadavg()[0]))
 
 
 if __name__ == "__main__":
