@@ -35,6 +35,8 @@ TAKEN_NAMES = set(sys.stdlib_module_names) | {
     "pydantic", "pydantic_core", "pydantic_settings", "pygments", "pymysql", "pytest", "ruff",
     "sqlalchemy", "starlette", "truststore", "typing_extensions", "typing_inspection", "uvicorn",
 }  # fmt: skip
+# pyproject.toml's [project].name is the slug: a distribution name (PEP 508) as it is.
+DISTRIBUTION_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 SERVER_SCHEMES = {"postgresql", "postgresql+psycopg", "mysql", "mysql+pymysql"}
 URL_EXAMPLES = (
     "sqlite:///./app.db, postgresql://user:password@localhost:5432/app or mysql://user:password@localhost:3306/app"
@@ -57,6 +59,12 @@ def check_project_slug(slug: str) -> None:
         raise Refused("project_slug", "it must be one directory name, not a path", example)
     if slug != slug.strip() or any(not char.isprintable() for char in slug):
         raise Refused("project_slug", "no control characters or edge spaces", example)
+    if not DISTRIBUTION_NAME.fullmatch(slug):
+        raise Refused(
+            "project_slug",
+            "it names the distribution too: ASCII letters and digits, with . _ - between them",
+            example,
+        )
 
 
 def check_package_name(name: str) -> None:

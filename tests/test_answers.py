@@ -32,6 +32,9 @@ REFUSED_ANSWERS = [
     # project_slug: edge spaces, then control characters.
     ({"project_slug": " my-app "}, "project_slug", "edge spaces"),
     ({"project_slug": "tab\tinside"}, "project_slug", "control characters"),
+    # project_slug, DISTRIBUTION_NAME: a space inside, an edge that is not a letter or digit.
+    ({"project_slug": "my app"}, "project_slug", "names the distribution too"),
+    ({"project_slug": "app-"}, "project_slug", "names the distribution too"),
     # package_name: not an identifier, then an identifier but not ASCII.
     ({"package_name": "1app"}, "package_name", "Python identifier"),
     ({"package_name": "my-app"}, "package_name", "Python identifier"),
@@ -85,6 +88,7 @@ HOSTILE_BUT_VALID = [
     {"project_name": "'''Triple''' \"\"\"quotes\"\"\" and {braces}"},
     {"project_name": "Back\\slash \\n and a\nnewline\tand tab"},
     {"project_name": "Ünïcødé ☃ 名前 <b>&amp;</b>"},
+    {"project_name": "Party 🎉 beyond U+FFFF, and a DEL: \x7f"},
     {"project_name": "x", "project_slug": "my.project_2", "package_name": "my_app2"},
     {"database_url": "postgresql+psycopg://us%40er:p%40ss%2Fw%3Ard%25@db.example.com:6543/app"},
     {"database_url": "mysql+pymysql://app:secret@127.0.0.1/app?charset=utf8mb4"},
@@ -136,6 +140,7 @@ def test_hostile_but_valid_answers_bake_correct_projects(bake: Bake, answers: di
     package = answers.get("package_name", "sql_app")
 
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["name"] == project.name  # the distribution is named after the project
     if "project_name" in answers:
         assert pyproject["project"]["description"] == answers["project_name"]
         heading = (project / "README.md").read_text(encoding="utf-8").splitlines()[0]
@@ -152,11 +157,14 @@ def test_hostile_but_valid_answers_bake_correct_projects(bake: Bake, answers: di
 
     lint = run([sys.executable, "-m", "ruff", "check", "."], cwd=project)
     assert lint.returncode == 0, lint.stdout
+    # The API gives the project's name as its title, exactly (ascii() shows a surrogate for what it is).
+    described = f"import {package}.main as m; print(ascii([m.app.title, m.app.version]))"
     imported = subprocess.run(
-        [sys.executable, "-c", f"import {package}.main"],
+        [sys.executable, "-c", described],
         cwd=project, env=clean_env(), capture_output=True, text=True,
     )  # fmt: skip
     assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.strip() == ascii([answers.get("project_name", "SQL App"), "0.1.0"])
 
 
 def test_cookiecutter_older_than_2_7_is_refused(tmp_path: Path) -> None:

@@ -48,6 +48,7 @@ COMMON_FILES = {
     "tests/test_api.py",
     "tests/test_concurrency.py",
     "tests/test_connections.py",
+    "tests/test_docs.py",
     "tests/test_health.py",
     "tests/test_queries.py",
 }

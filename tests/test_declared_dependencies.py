@@ -40,6 +40,9 @@ def test_suite_passes_in_a_fresh_venv_installed_with_pip(
     assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
     install = run([python, "-m", "pip", "install", "-q", "-e", ".", "--group", "test"], cwd=project)
     assert install.returncode == 0, install.stdout + install.stderr
+    # The distribution is named after the project and has the package's version, as hatchling read it.
+    metadata = run([python, "-c", f"import importlib.metadata as m; print(m.version({project.name!r}))"], cwd=project)
+    assert metadata.stdout.strip() == "0.1.0", metadata.stdout + metadata.stderr
 
     result = run_generated_suite(project, python=python)
 

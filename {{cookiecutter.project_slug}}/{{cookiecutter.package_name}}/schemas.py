@@ -64,14 +64,20 @@ class Health(BaseModel):
     status: Literal["alive", "ready"]
 
 
+# The error answers a route gives besides 422, "Validation Error", which FastAPI documents
+# itself: a parameter or field out of bounds, or a body that is not JSON at all. Its 400,
+# "There was an error parsing the body", answers JSON whose bytes do not decode as text.
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Message, "description": "User not found"}
 }
 BAD_BODY: dict[int | str, dict[str, Any]] = {
-    400: {"model": Message, "description": "The body is not valid JSON"}
+    400: {"model": Message, "description": "A body that is not UTF-8 text"}
 }
 ALREADY_REGISTERED: dict[int | str, dict[str, Any]] = {
-    400: {"model": Message, "description": "Email already registered, or a body that is not JSON"}
+    400: {
+        "model": Message,
+        "description": "Email already registered, or a body that is not UTF-8 text",
+    }
 }
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: {"model": Message, "description": "Database unavailable"}

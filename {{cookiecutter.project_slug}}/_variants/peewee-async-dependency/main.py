@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from . import database, health, models, routes
+from . import TITLE, __version__, database, health, models, routes
 from .config import settings
 from .deps import request_connection
 
@@ -29,6 +29,6 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     await database.db.close_pool()
 
 
-app = FastAPI(lifespan=lifespan)
+app = FastAPI(title=TITLE, version=__version__, lifespan=lifespan)
 app.include_router(routes.router, dependencies=[Depends(request_connection)])
 app.include_router(health.router)

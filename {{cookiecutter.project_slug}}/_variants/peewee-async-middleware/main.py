@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
-from . import database, health, models, routes
+from . import TITLE, __version__, database, health, models, routes
 from .config import settings
 from .deps import ConnectionMiddleware
 
@@ -29,6 +29,11 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     await database.db.close_pool()
 
 
-app = FastAPI(lifespan=lifespan, middleware=[Middleware(ConnectionMiddleware)])
+app = FastAPI(
+    title=TITLE,
+    version=__version__,
+    lifespan=lifespan,
+    middleware=[Middleware(ConnectionMiddleware)],
+)
 app.include_router(routes.router)
 app.include_router(health.router)

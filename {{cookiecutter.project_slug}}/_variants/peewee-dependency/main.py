@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 
-from . import database, health, models, routes
+from . import TITLE, __version__, database, health, models, routes
 from .cancellation import WaitForThreadsOnCancel
 from .config import settings
 from .deps import RequestConnection
@@ -31,6 +31,11 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(database.close_pool)
 
 
-app = FastAPI(lifespan=lifespan, middleware=[Middleware(WaitForThreadsOnCancel)])
+app = FastAPI(
+    title=TITLE,
+    version=__version__,
+    lifespan=lifespan,
+    middleware=[Middleware(WaitForThreadsOnCancel)],
+)
 app.include_router(routes.router, dependencies=[RequestConnection])
 app.include_router(health.router)

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import database, health, routes
+from . import TITLE, __version__, database, health, routes
 from .config import settings
 
 
@@ -24,6 +24,6 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     await database.engine.dispose()
 
 
-app = FastAPI(lifespan=lifespan)
+app = FastAPI(title=TITLE, version=__version__, lifespan=lifespan)
 app.include_router(routes.router)
 app.include_router(health.router)

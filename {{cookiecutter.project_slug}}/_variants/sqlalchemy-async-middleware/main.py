@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
-from . import database, health, routes
+from . import TITLE, __version__, database, health, routes
 from .config import settings
 from .deps import SessionMiddleware
 
@@ -29,6 +29,8 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     await database.engine.dispose()
 
 
-app = FastAPI(lifespan=lifespan, middleware=[Middleware(SessionMiddleware)])
+app = FastAPI(
+    title=TITLE, version=__version__, lifespan=lifespan, middleware=[Middleware(SessionMiddleware)]
+)
 app.include_router(routes.router)
 app.include_router(health.router)

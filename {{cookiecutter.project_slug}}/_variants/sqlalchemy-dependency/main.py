@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 
-from . import database, health, routes
+from . import TITLE, __version__, database, health, routes
 from .cancellation import WaitForThreadsOnCancel
 from .config import settings
 
@@ -26,6 +26,11 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(database.engine.dispose)
 
 
-app = FastAPI(lifespan=lifespan, middleware=[Middleware(WaitForThreadsOnCancel)])
+app = FastAPI(
+    title=TITLE,
+    version=__version__,
+    lifespan=lifespan,
+    middleware=[Middleware(WaitForThreadsOnCancel)],
+)
 app.include_router(routes.router)
 app.include_router(health.router)

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 
-from . import database, health, routes
+from . import TITLE, __version__, database, health, routes
 from .cancellation import WaitForThreadsOnCancel
 from .config import settings
 from .deps import SessionMiddleware
@@ -31,6 +31,8 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
 
 
 app = FastAPI(
+    title=TITLE,
+    version=__version__,
     lifespan=lifespan,
     middleware=[Middleware(WaitForThreadsOnCancel), Middleware(SessionMiddleware)],
 )
