@@ -28,8 +28,8 @@ TAKEN_NAMES = set(sys.stdlib_module_names) | {
     # (aiomysql also installs `docs` and `examples`; pytest `py`).
     "_argon2_cffi_bindings", "_cffi_backend", "_pytest", "aiomysql", "aiosqlite", "alembic",
     "annotated_doc", "annotated_types", "anyio", "argon2", "ast_serialize", "asyncpg", "cffi",
-    "click", "dns", "docs", "dotenv", "email_validator", "examples", "fastapi", "greenlet",
-    "h11", "httpcore2", "httpx", "httpx2", "idna", "iniconfig", "librt", "mako",
+    "click", "dns", "docs", "dotenv", "email_validator", "examples", "fastapi", "fastapi_offline",
+    "greenlet", "h11", "httpcore2", "httpx", "httpx2", "idna", "iniconfig", "librt", "mako",
     "markupsafe", "mypy", "mypy_extensions", "mypyc", "opentelemetry", "packaging", "pathspec",
     "peewee", "playhouse", "pluggy", "psycopg", "psycopg_binary", "pwiz", "py", "pycparser",
     "pydantic", "pydantic_core", "pydantic_settings", "pygments", "pymysql", "pytest", "ruff",

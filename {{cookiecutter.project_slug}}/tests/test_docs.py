@@ -1,5 +1,5 @@
-"""What the API says about itself: OpenAPI names the project and its version, and the error
-answers it documents are the ones the routes give."""
+"""What the API says about itself: OpenAPI names the project and its version, the error answers
+it documents are the ones the routes give, and /docs and /redoc need nothing from another host."""
 
 import re
 import tomllib
@@ -10,8 +10,12 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }} import TITLE
 
+from .conftest import RequestTracker
+
 PROJECT = Path(__file__).resolve().parent.parent
 JSON = {"content-type": "application/json"}
+# Where a page names what it loads: an attribute's URL, or a path in a script's quotes.
+NAMED = re.compile(r"""(?:src|href|spec-url)="([^"]*)"|'(/[^'\s]*)'""")
 
 
 def test_openapi_gives_the_projects_name_and_the_distributions_version(client: TestClient) -> None:
@@ -45,3 +49,22 @@ def test_bodies_that_are_not_json_or_not_text_get_the_answers_documented(
     # A body that is not JSON is a 422 (FastAPI's "Validation Error"): no other answer claims it.
     claiming = [status for status, answer in documented.items() if "JSON" in answer["description"]]
     assert claiming == []
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_load_everything_from_the_app_itself(
+    client: TestClient, tracker: RequestTracker, page: str
+) -> None:
+    html = client.get(page)
+    assert html.status_code == 200
+    assert "://" not in html.text  # no other host, no CDN
+    named = [attribute or quoted for attribute, quoted in NAMED.findall(html.text)]
+    assert any(path.endswith(".js") for path in named), html.text
+    assert [path for path in named if path.startswith("//")] == []  # no host without a scheme
+
+    for path in named:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.content, path
+    # Pages and assets alike, none of it took a database connection.
+    assert [event for event in tracker.events if event.request is not None] == []

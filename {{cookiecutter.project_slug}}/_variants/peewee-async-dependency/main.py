@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from . import TITLE, __version__, database, health, models, routes
 from .config import settings
@@ -29,6 +30,6 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     await database.db.close_pool()
 
 
-app = FastAPI(title=TITLE, version=__version__, lifespan=lifespan)
+app = FastAPIOffline(title=TITLE, version=__version__, lifespan=lifespan)
 app.include_router(routes.router, dependencies=[Depends(request_connection)])
 app.include_router(health.router)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.middleware import Middleware
 
 from . import TITLE, __version__, database, health, models, routes
@@ -29,7 +30,7 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     await database.db.close_pool()
 
 
-app = FastAPI(
+app = FastAPIOffline(
     title=TITLE,
     version=__version__,
     lifespan=lifespan,

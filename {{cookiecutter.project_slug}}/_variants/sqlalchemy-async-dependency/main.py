@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from . import TITLE, __version__, database, health, routes
 from .config import settings
@@ -24,6 +25,6 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     await database.engine.dispose()
 
 
-app = FastAPI(title=TITLE, version=__version__, lifespan=lifespan)
+app = FastAPIOffline(title=TITLE, version=__version__, lifespan=lifespan)
 app.include_router(routes.router)
 app.include_router(health.router)

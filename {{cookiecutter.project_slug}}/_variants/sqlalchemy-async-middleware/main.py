@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.middleware import Middleware
 
 from . import TITLE, __version__, database, health, routes
@@ -29,7 +30,7 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     await database.engine.dispose()
 
 
-app = FastAPI(
+app = FastAPIOffline(
     title=TITLE, version=__version__, lifespan=lifespan, middleware=[Middleware(SessionMiddleware)]
 )
 app.include_router(routes.router)

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from fastapi_offline import FastAPIOffline
 from starlette.middleware import Middleware
 
 from . import TITLE, __version__, database, health, routes
@@ -26,7 +27,7 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(database.engine.dispose)
 
 
-app = FastAPI(
+app = FastAPIOffline(
     title=TITLE,
     version=__version__,
     lifespan=lifespan,
