@@ -213,13 +213,23 @@ def serve_target(target: Target, env: dict[str, str], log: Path, workers: int = 
     args = ["--no-access-log", "--log-level", "info", "--workers", str(workers)]
 
     def ready(server: Server) -> bool:
-        return started_workers(server) >= workers and answers(f"{server.url}/openapi.json")
+        try:
+            return started_workers(server) >= workers and answers(f"{server.url}/openapi.json")
+        except http.client.HTTPException:  # something else took the port first
+            return False
 
-    try:
-        with serve(target.folder, *args, env=env, log=log, app=target.app, ready=ready) as server:
+    for attempt in range(1, 4):
+        stack = contextlib.ExitStack()
+        try:
+            server = stack.enter_context(serve(target.folder, *args, env=env, log=log, app=target.app, ready=ready))
+        except RuntimeError as error:
+            # The free port can be taken by another process before uvicorn binds it: try another.
+            if attempt < 3 and "address already in use" in str(error).lower():
+                continue
+            sys.exit(f"{target.label}: {error}")
+        with stack:
             yield server
-    except RuntimeError as error:
-        sys.exit(f"{target.label}: {error}")
+        return
 
 
 def load_wrk(port: int, paths: list[str], seconds: int, connections: int, tmp: Path) -> Result:
