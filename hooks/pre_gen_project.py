@@ -10,7 +10,7 @@ import keyword
 import re
 import sys
 from importlib.metadata import PackageNotFoundError, version
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
@@ -103,6 +103,15 @@ def check_database_url(url: str) -> None:
         raise refuse("it names no host")
     if not parts.path.strip("/") or "/" in parts.path.strip("/"):
         raise refuse("it names no database (one path segment after the host)")
+    # The password goes to `.env` in single quotes (post_gen_project.py), which compose reads
+    # literally and python-dotenv (the app's reader) reads with \\, \' and ${VAR} decoded.
+    password = unquote(parts.password or "")
+    if any(text in password for text in ("'", "\\", "${")) or not password.isprintable():
+        raise refuse(
+            "its password holds a ', \\, ${ or a control character, which .env cannot give compose and the app alike"
+        )
+    if '"' in password and scheme.startswith("postgresql"):
+        raise refuse("its password holds a \", which PgBouncer's list of users cannot take from compose's environment")
 
 
 def check_cookiecutter_version() -> None:

@@ -5,10 +5,12 @@ Two declarative tables, in the style of cookiecutter-django's UNSUPPORTED_COMBIN
 
 import html
 import json
+import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -64,6 +66,13 @@ REFUSED_ANSWERS = [
     ({"database_url": "sqlite:///./app>.db"}, "database_url", "percent-encode"),
     # database_url: not printable, yet not whitespace either.
     ({"database_url": "sqlite:///./app\x1b.db"}, "database_url", "percent-encode"),
+    # database_url, the password `.env` holds in single quotes (a ', \ or ${, or a control character
+    # would read differently in compose and python-dotenv), and a " PgBouncer's list of users cannot take.
+    ({"database_url": "mysql://app:pa%27ss@localhost/app"}, "database_url", "compose and the app alike"),
+    ({"database_url": "mysql://app:pa%5Css@localhost/app"}, "database_url", "compose and the app alike"),
+    ({"database_url": "mysql://app:pa%24%7BHOME%7D@localhost/app"}, "database_url", "compose and the app alike"),
+    ({"database_url": "mysql://app:pa%0Ass@localhost/app"}, "database_url", "compose and the app alike"),
+    ({"database_url": "postgresql://app:pa%22ss@localhost/app"}, "database_url", "PgBouncer"),
     # database_url: no "://".
     ({"database_url": "sqlite:app.db"}, "database_url", "not a URL"),
     # database_url, SQLite: two slashes, no file, in memory, a query string.
@@ -152,8 +161,13 @@ def test_hostile_but_valid_answers_bake_correct_projects(bake: Bake, answers: di
         compile(source.read_text(encoding="utf-8"), str(source), "exec")
     assert not list(tmp_path.rglob("pwned")) and not Path("pwned").exists()
     if "database_url" in answers:
-        # The project carries the URL exactly as given, as its default.
-        assert f'"{answers["database_url"]}"' in (project / package / "config.py").read_text()
+        # The project carries the URL as given, less its password, as its default; `.env` the password,
+        # which the package puts back.
+        without_password = re.sub(r"(://[^:@/]*):[^@/]*@", r"\1@", answers["database_url"])
+        assert f'"{without_password}"' in (project / package / "config.py").read_text()
+        code = f"from {package}.config import settings; print(settings.database_url)"
+        read = run([sys.executable, "-c", code], cwd=project)
+        assert unquote(read.stdout.strip()) == unquote(answers["database_url"]), read.stderr
 
     lint = run([sys.executable, "-m", "ruff", "check", "."], cwd=project)
     assert lint.returncode == 0, lint.stdout

@@ -62,6 +62,8 @@ FILES_OF_ORM: dict[str, set[str]] = {
     "peewee": set(),
 }
 FILES_OF_MODE: dict[bool, set[str]] = {False: {"sql_app/cancellation.py"}, True: set()}
+# The password of a server URL goes to `.env` (git-ignored), written by the post-gen hook.
+FILES_OF_BACKEND: dict[str, set[str]] = {"sqlite": set(), "postgresql": {".env"}, "mysql": {".env"}}
 
 # Words that only the other variants' files contain. (Every cell knows every URL
 # scheme: DATABASE_URL may point elsewhere at run time; its drivers are checked below.)
@@ -101,7 +103,8 @@ def bake_static(bake: Bake, cell: Cell) -> Path:
 
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
 def test_exact_file_set(bake: Bake, cell: Cell) -> None:
-    assert files_of(bake_static(bake, cell)) == COMMON_FILES | FILES_OF_ORM[cell.orm] | FILES_OF_MODE[cell.use_async]
+    expected = COMMON_FILES | FILES_OF_ORM[cell.orm] | FILES_OF_MODE[cell.use_async] | FILES_OF_BACKEND[cell.backend]
+    assert files_of(bake_static(bake, cell)) == expected
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
@@ -216,6 +219,7 @@ def test_generated_project_is_a_git_ready_tree(bake: Bake) -> None:
     project = bake()
     assert project.name == "sql-app"
     assert not (project / "_variants").exists()
+    assert not (project / ".env").exists()  # SQLite: no password, nothing to set up before the first run
     # The package imports on its own: no template syntax survives in Python.
     result = subprocess.run([sys.executable, "-c", "import sql_app.main"], cwd=project, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

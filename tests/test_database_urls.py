@@ -11,8 +11,8 @@ import pytest
 from .cells import MODES, ORMS, admin_connection, server_address, throwaway_database
 from .conftest import Bake, require_server, run, run_generated_suite
 
-# Every character that needs escaping in a URL's password.
-AWKWARD_PASSWORD = "p@ss:w/rd%?#&=+ ;"
+# Every character that needs escaping in a URL's password, and a `$` (the password reaches the app from `.env`).
+AWKWARD_PASSWORD = "p@ss:w/rd%?#&=+ ;$HOME"
 
 # How each ORM reports the credentials it will connect with.
 CREDENTIALS = {

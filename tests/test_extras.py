@@ -23,6 +23,7 @@ from urllib.parse import quote, unquote, urlsplit
 import pytest
 import uvicorn
 import yaml
+from dotenv import dotenv_values
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -71,19 +72,35 @@ def test_env_example_names_every_setting_with_its_default(bake: Bake, cell: Cell
     lines = (project / ".env.example").read_text().splitlines()
     example = dict(line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
 
+    (project / ".env").unlink(missing_ok=True)  # the generated password, read below: the defaults alone
     defaults = settings_read(project)
     assert {variable.lower() for variable in example} == defaults.keys()
-    assert example["DATABASE_URL"] == URLS[cell.backend]
+    # A placeholder for the password, and the URL without it.
+    assert example["DATABASE_URL"] == without_password(URLS[cell.backend])
+    assert example["DATABASE_PASSWORD"] == "" and defaults["database_password"] is None
     assert settings_read(project, **example) == defaults  # each value is the default, as the package reads it
     # The package reads these names: other values in them come through.
     other = {"DATABASE_URL": "sqlite:///./other.db", "DATABASE_POOL_SIZE": "3"}
-    other |= {"DATABASE_POOLER": "pgbouncer", "MIGRATE_ON_STARTUP": "false"}
+    other |= {"DATABASE_POOLER": "pgbouncer", "MIGRATE_ON_STARTUP": "false", "DATABASE_PASSWORD": "x"}
     assert settings_read(project, **other) == {
-        "database_url": "sqlite:///./other.db",
+        "database_url": "sqlite:///./other.db",  # no password goes into a SQLite URL
+        "database_password": "**********",
         "database_pool_size": 3,
         "database_pooler": "pgbouncer",
         "migrate_on_startup": False,
     }
+    # A server URL without a password gets DATABASE_PASSWORD's, percent-encoded; one with a password keeps it.
+    server = {"DATABASE_URL": "postgresql://shop@db.internal:5432/shop", "DATABASE_PASSWORD": "p@ss/$HOME"}
+    assert (
+        settings_read(project, **server)["database_url"] == "postgresql://shop:p%40ss%2F%24HOME@db.internal:5432/shop"
+    )
+    server["DATABASE_URL"] = "postgresql://shop:own@db.internal:5432/shop"
+    assert settings_read(project, **server)["database_url"] == server["DATABASE_URL"]
+
+
+def without_password(url: str) -> str:
+    """The URL with the password of its user info taken out."""
+    return re.sub(r"(://[^:@/]*):[^@/]*@", r"\1@", url)
 
 
 @pytest.mark.parametrize("orm", ORMS)
@@ -321,20 +338,56 @@ def test_pre_commit_runs_ruff_and_mypy(bake: Bake) -> None:
     assert test_group["mypy"].specifier.contains(version("mypy"))
 
 
-def interpolated(value: Any) -> Any:
-    """The file's values as compose uses them: `$$` is a `$`, and no other `$` may stand (a variable)."""
+class MissingVariable(Exception):
+    """compose stops before it starts anything: `${NAME:?message}` with NAME unset or empty."""
+
+
+# What compose reads in a value: `$$`, or `${NAME:?message}` (the only form the file may use).
+COMPOSE_VARIABLE = re.compile(r"\$\$|\$\{(?P<name>[A-Z_][A-Z0-9_]*):\?(?P<message>[^}]*)\}")
+
+
+def interpolated(value: Any, variables: dict[str, str]) -> Any:
+    """The file's values as compose uses them: `$$` is a `$`, `${NAME:?message}` NAME's value or a
+    stop, and no other `$` may stand."""
     if isinstance(value, str):
-        assert re.fullmatch(r"(?:[^$]|\$\$)*", value), f"compose would interpolate a variable in {value!r}"
-        return value.replace("$$", "$")
+        rest = COMPOSE_VARIABLE.sub("", value)
+        assert "$" not in rest, f"compose would interpolate a variable in {value!r}"
+
+        def substitute(match: re.Match[str]) -> str:
+            if match[0] == "$$":
+                return "$"
+            if not variables.get(match["name"]):
+                raise MissingVariable(f"required variable {match['name']} is missing a value: {match['message']}")
+            return variables[match["name"]]
+
+        return COMPOSE_VARIABLE.sub(substitute, value)
     if isinstance(value, dict):
-        return {key: interpolated(item) for key, item in value.items()}
+        return {key: interpolated(item, variables) for key, item in value.items()}
     if isinstance(value, list):
-        return [interpolated(item) for item in value]
+        return [interpolated(item, variables) for item in value]
     return value
 
 
-def compose(project: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = interpolated(yaml.safe_load((project / "compose.yaml").read_text()))
+def compose_dotenv(project: Path) -> dict[str, str]:
+    """`.env` next to compose.yaml as compose reads it for interpolation: `NAME=value`, a single-quoted
+    value taken literally, comments and blank lines skipped. Any other form fails here."""
+    path = project / ".env"
+    if not path.exists():
+        return {}
+    found = {}
+    for line in path.read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        match = re.fullmatch(r"([A-Z_][A-Z0-9_]*)='([^']*)'", line)
+        assert match, f"a line of .env that compose and python-dotenv might read differently: {line!r}"
+        found[match[1]] = match[2]
+    return found
+
+
+def compose(project: Path, **shell: str) -> dict[str, Any]:
+    """compose.yaml as compose uses it, with `.env` and these variables of the shell (which win)."""
+    raw = yaml.safe_load((project / "compose.yaml").read_text())
+    loaded: dict[str, Any] = interpolated(raw, compose_dotenv(project) | shell)
     return loaded
 
 
@@ -392,6 +445,15 @@ def url_parts(url: str) -> tuple[str, int | None, str, str, str, str]:
     return (parts.hostname or "", parts.port, *decoded, parts.query)
 
 
+def connects_to(service: dict[str, Any]) -> tuple[str, int | None, str, str, str, str]:
+    """What a service's DATABASE_URL connects to (`url_parts`), the password DATABASE_PASSWORD's, as
+    config.py reads them; the URL itself names none."""
+    environment = service["environment"]
+    host, port, user, password, database, query = url_parts(environment["DATABASE_URL"])
+    assert password == "", environment["DATABASE_URL"]
+    return host, port, user, environment.get("DATABASE_PASSWORD", ""), database, query
+
+
 # The image's tag names the PgBouncer release and the image's revision of it: no moving tag.
 PGBOUNCER_IMAGE = re.compile(r"edoburu/pgbouncer:v\d+\.\d+\.\d+-p\d+")
 PGBOUNCER_PORT = 5432  # the image's listen_port
@@ -425,9 +487,10 @@ def check_pgbouncer(pgbouncer: dict[str, Any], database: tuple[str, str, str], a
     assert check["retries"] * seconds(check["interval"]) >= 30
 
 
-def check_compose(project: Path, baked_url: str) -> None:
-    """compose.yaml starts the app (and its database, PgBouncer, the migrations) as the project's URL says."""
-    loaded = compose(project)
+def check_compose(project: Path, baked_url: str, **shell: str) -> None:
+    """compose.yaml starts the app (and its database, PgBouncer, the migrations) as the project's URL says,
+    with the password from `.env` or the shell."""
+    loaded = compose(project, **shell)
     services = loaded["services"]
     app = services["app"]
     assert app["build"] == "."
@@ -485,8 +548,8 @@ def check_compose(project: Path, baked_url: str) -> None:
     assert database == unquote(baked.path.removeprefix("/"))
     if baked.username:
         assert user == unquote(baked.username)
-    if baked.password:
-        assert password == unquote(baked.password)
+    # The URL's password, which the generation put in `.env`, else the one the shell gives.
+    assert password == (unquote(baked.password) if baked.password else shell.get("DATABASE_PASSWORD", ""))
 
     # The migrations: once, to the server itself, before the app; the app leaves the schema alone.
     migrate = services["migrate"]
@@ -496,7 +559,7 @@ def check_compose(project: Path, baked_url: str) -> None:
     assert migrate["depends_on"] == {"db": {"condition": "service_healthy"}}
     migrate_url = migrate["environment"]["DATABASE_URL"]
     assert migrate_url.split("://")[0] == scheme
-    assert url_parts(migrate_url) == ("db", port, user, password, database, baked.query)
+    assert connects_to(migrate) == ("db", port, user, password, database, baked.query)
     assert app["environment"]["MIGRATE_ON_STARTUP"] == "false"
 
     via = "pgbouncer" if backend == "postgresql" else "db"
@@ -507,10 +570,10 @@ def check_compose(project: Path, baked_url: str) -> None:
     if backend == "postgresql":
         check_pgbouncer(services["pgbouncer"], (user, password, database), host_ports)
         # The same user, password and database, through PgBouncer; no prepared statements there.
-        assert url_parts(app_url) == ("pgbouncer", PGBOUNCER_PORT, user, password, database, baked.query)
+        assert connects_to(app) == ("pgbouncer", PGBOUNCER_PORT, user, password, database, baked.query)
         assert app["environment"]["DATABASE_POOLER"] == "pgbouncer"
     else:
-        assert url_parts(app_url) == ("db", port, user, password, database, baked.query)
+        assert connects_to(app) == ("db", port, user, password, database, baked.query)
         assert "DATABASE_POOLER" not in app["environment"]
 
 
@@ -520,16 +583,18 @@ def test_compose_starts_the_app_next_to_its_database(bake: Bake, cell: Cell) -> 
     check_compose(project, URLS[cell.backend])
 
 
-# Every character a URL escapes, a `$` that compose would expand, and a `"`, which PgBouncer's
-# list of users writes twice.
-AWKWARD = 'p@ss:w/rd%?#&=+ ;$HOME"'
+# Every character a URL escapes, `$` that compose and python-dotenv could expand, and (not for
+# PostgreSQL, whose PgBouncer's list of users cannot take it) a `"`.
+AWKWARD = "p@ss:w/rd%?#&=+ ;$HOME$$}{"
+AWKWARD_QUOTED = AWKWARD + '"'
 ODD_URLS = [
     f"postgresql://{quote('us@er', safe='')}:{quote(AWKWARD, safe='')}@127.0.0.1:5999/app",
     "postgresql+psycopg://localhost/app",  # no user, password or port
     "postgresql://app@db.internal:5433/app?connect_timeout=5",
     "mysql://root:secret@localhost:3306/app",
     "mysql+pymysql://root@localhost/app",
-    "mysql://app@localhost:3307/app",  # MariaDB makes such a user only with a password
+    "mysql://app@localhost:3307/app",  # no password: compose's server is made with DATABASE_PASSWORD's
+    f"mysql://{quote('u$er', safe='')}:{quote(AWKWARD_QUOTED, safe='')}@127.0.0.1:3306/{quote('shop-db', safe='')}",
     f"mysql://{quote('u$er', safe='')}:pa%2540%2f@127.0.0.1:3306/{quote('shop-db', safe='')}",
     "sqlite:////var/lib/shop/shop.db",
 ]
@@ -537,7 +602,49 @@ ODD_URLS = [
 
 @pytest.mark.parametrize("url", ODD_URLS)
 def test_compose_takes_any_url_s_credentials(bake: Bake, url: str) -> None:
-    check_compose(bake(database_url=url), url)
+    project = bake(database_url=url)
+    if not url.startswith("sqlite"):
+        # The server's password comes from the environment: without one compose stops, naming the variable.
+        env_file = project / ".env"
+        saved = env_file.read_text() if env_file.exists() else None
+        env_file.unlink(missing_ok=True)
+        with pytest.raises(MissingVariable, match=r"DATABASE_PASSWORD is missing a value: .*\.env"):
+            compose(project)
+        if saved is None:  # a URL without a password: the user gives one
+            check_compose(project, url, DATABASE_PASSWORD="chosen $HOME")
+            return
+        env_file.write_text(saved)
+    check_compose(project, url)
+
+
+# A password for every form of which the tracked files are searched: percent-encoded it differs.
+SECRET = "Sec$ret:%/p@w0rd"
+QUOTE = '"'  # PostgreSQL's PgBouncer takes none; MariaDB does
+SECRET_URLS = {
+    "postgresql": f"postgresql://shop:{quote(SECRET, safe='')}@127.0.0.1:5432/shop",
+    "mysql": f"mysql+pymysql://shop:{quote(SECRET + QUOTE, safe='')}@127.0.0.1:3306/shop",
+}
+
+
+@pytest.mark.parametrize("cell", [c for c in EXTRAS_CELLS if c.backend != "sqlite"], ids=lambda c: c.id)
+def test_the_password_is_in_the_git_ignored_env_file_only(bake: Bake, cell: Cell) -> None:
+    url = SECRET_URLS[cell.backend]
+    encoded = urlsplit(url).password or ""
+    password = unquote(encoded)
+    project = bake(**cell.answers(url), package_name=PACKAGE)
+
+    forms = {password, encoded, encoded.lower(), quote(password), json.dumps(password)[1:-1]}
+    for name in tree(project) - {".env"}:
+        text = (project / name).read_text(encoding="utf-8")
+        assert not [form for form in forms if form in text], f"the password in {name}"
+    # .env has it, which compose (for compose.yaml's values) and python-dotenv (for the app) read alike;
+    # only its owner can read it, and git leaves it out.
+    assert compose_dotenv(project) == dotenv_values(project / ".env") == {"DATABASE_PASSWORD": password}
+    assert (project / ".env").stat().st_mode & 0o077 == 0
+    run(["git", "init", "-q"], cwd=project)
+    assert run(["git", "check-ignore", "-q", ".env"], cwd=project).returncode == 0
+    # The package connects with it, from .env alone.
+    assert url_parts(settings_read(project)["database_url"]) == url_parts(url)
 
 
 @pytest.mark.parametrize("cell", EXTRAS_CELLS, ids=lambda c: c.id)
@@ -549,7 +656,8 @@ def test_compose_environment_is_what_the_package_reads(bake: Bake, cell: Cell) -
         environment = services[name]["environment"]
         read = settings_read(project, **environment)
         assert {variable.lower() for variable in environment} <= read.keys(), name
-        assert read["database_url"] == environment["DATABASE_URL"]
+        # The URL compose gives, with the password compose gives put in: what the app connects with.
+        assert url_parts(read["database_url"]) == connects_to(services[name]), name
     app = settings_read(project, **services["app"]["environment"])
     assert app["migrate_on_startup"] is (cell.backend == "sqlite")  # compose's `migrate` does it
     assert app["database_pooler"] == ("pgbouncer" if cell.backend == "postgresql" else "none")
@@ -735,12 +843,15 @@ def test_recorded_answers_replay_to_the_same_project(bake: Bake, tmp_path: Path,
     text = (project / ".cookiecutter.json").read_text()
     recorded = json.loads(text)
 
-    assert recorded == ANSWERS | {"orm": orm, "use_async": False, "project_slug": "my-shop"}
+    # Every answer, the database URL without its password (which `.env` holds).
+    public = ANSWERS | {"database_url": without_password(ANSWERS["database_url"])}
+    assert recorded == public | {"orm": orm, "use_async": False, "project_slug": "my-shop"}
     template_keys = json.loads((TEMPLATE / "cookiecutter.json").read_text())
     assert list(recorded) == [key for key in template_keys if not key.startswith("_")]
     assert str(tmp_path) not in text and str(TEMPLATE) not in text
 
+    # The same tracked files; the password stays the project's own, in `.env`.
     replayed = bake(**recorded)
-    assert tree(replayed) == tree(project)
-    _, mismatch, errors = filecmp.cmpfiles(project, replayed, sorted(tree(project)), shallow=False)
+    assert tree(replayed) == tree(project) - {".env"}
+    _, mismatch, errors = filecmp.cmpfiles(project, replayed, sorted(tree(replayed)), shallow=False)
     assert mismatch == errors == []

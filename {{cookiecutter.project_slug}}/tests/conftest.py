@@ -1,7 +1,8 @@
 """Test setup: empty tables for every test, and a tracker of which request used which connection.
 
-Tests use TEST_DATABASE_URL when set, else the project's database URL. A SQLite
-URL is swapped for a throwaway file. On PostgreSQL or MySQL the tests drop the
+Tests use TEST_DATABASE_URL when set, else the project's database URL, and like the app
+take the password of a URL that names none from DATABASE_PASSWORD (the environment or
+`.env`). A SQLite URL is swapped for a throwaway file. On PostgreSQL or MySQL the tests drop the
 app's tables in that database, let the app's startup create them, empty them
 before each test and drop them at the end: point TEST_DATABASE_URL at a database
 kept for tests.
@@ -23,7 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-PROJECT_DATABASE_URL = "{{ cookiecutter.database_url }}"
+PROJECT_DATABASE_URL = "{{ (cookiecutter.database_url | database_url_parts).public_url }}"
 _url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or PROJECT_DATABASE_URL
 if _url.startswith("sqlite") and not os.environ.get("TEST_DATABASE_URL"):
     _url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'test.db'}"
