@@ -5,6 +5,7 @@ in one task from its first byte to its last, so concurrent requests never share 
 connection: the threads that make the sync Peewee patch necessary are not involved.
 """
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,12 +13,84 @@ from typing import Any
 import anyio
 import peewee
 from playhouse import db_url
-from playhouse.pwasyncio import AsyncMySQLDatabase, AsyncPostgresqlDatabase, AsyncSqliteDatabase
+from playhouse.pwasyncio import (
+    AsyncMySQLConnection,
+    AsyncMySQLDatabase,
+    AsyncPostgresqlConnection,
+    AsyncPostgresqlDatabase,
+    AsyncSqliteDatabase,
+)
 
 from .config import settings
 
+# Peewee's context manager that turns the drivers' errors into Peewee's (pwasyncio's too).
+driver_errors_as_peewee_errors: Any = vars(peewee)["__exception_wrapper__"]
 
-class MySQLDatabase(AsyncMySQLDatabase):  # type: ignore[misc]  # pwasyncio is untyped
+
+class AcquiresInTheRequestTask:
+    """Takes a connection from the pool in the request's own task.
+
+    pwasyncio waits for its pool with asyncio.wait_for, which on Python 3.11 runs the
+    wait in a task of its own (python/cpython#86296, fixed in 3.12). A request cancelled
+    just as that task ends has its cancellation swallowed and runs on; one cancelled
+    just before has that task cancelled, and whatever it still returns is dropped.
+    aiomysql's connect, itself under wait_for, swallows a cancellation that lands as its
+    socket opens and then does return a connection: one the pool counts as handed out
+    for good. Here asyncio.timeout bounds the waits in the task itself, as wait_for does
+    from 3.12 on and asyncpg's own pool does on 3.11 (MagicStack/asyncpg#548); each
+    database's `_pool_acquire` below waits without a timeout of its own.
+    """
+
+    async def _acquire_conn_async(self: Any) -> Any:
+        task = asyncio.current_task()
+        cancels = task.cancelling() if task else 0
+        timeout = self._acquire_timeout
+        try:
+            async with asyncio.timeout(timeout):
+                pool = await self._ensure_pool()
+        except TimeoutError:
+            message = f"Timed out connecting to the database ({timeout} s)"
+            raise peewee.OperationalError(message) from None
+        try:
+            async with asyncio.timeout(timeout):
+                with driver_errors_as_peewee_errors:
+                    connection = await self._pool_acquire(pool)
+        except TimeoutError:
+            message = f"No free connection in the pool for {timeout} s"
+            raise peewee.OperationalError(message) from None
+        connection._pool = pool  # as in pwasyncio: once the pool is replaced, a release closes it
+        if task and task.cancelling() > cancels:
+            # Cancelled on the way, and a driver swallowed it (that connect): the
+            # connection goes back, and the request ends cancelled as it was asked to.
+            await self._release_conn(connection)
+            raise asyncio.CancelledError
+        return connection
+
+
+# pwasyncio is untyped: its classes are Any to mypy.
+class SqliteDatabase(AcquiresInTheRequestTask, AsyncSqliteDatabase):  # type: ignore[misc]
+    async def _pool_acquire(self, pool: Any) -> Any:
+        return await pool.acquire(timeout=None)  # None: a plain wait on its queue, no wait_for
+
+
+class PostgresqlDatabase(AcquiresInTheRequestTask, AsyncPostgresqlDatabase):  # type: ignore[misc]
+    async def _pool_acquire(self, pool: Any) -> Any:
+        return AsyncPostgresqlConnection(await pool.acquire())
+
+
+class MySQLDatabase(AcquiresInTheRequestTask, AsyncMySQLDatabase):  # type: ignore[misc]
+    server_version: Any
+
+    async def _pool_acquire(self, pool: Any) -> Any:
+        try:
+            connection = await pool.acquire()
+        except RuntimeError as error:  # aiomysql's word for a pool that is closing
+            raise peewee.InterfaceError(str(error)) from None
+        if self.server_version is None:  # as in pwasyncio: for version-dependent SQL
+            info = connection.get_server_info()
+            self.server_version = self._extract_server_version(info)
+        return AsyncMySQLConnection(connection)
+
     def rollback(self) -> None:
         # aiomysql closes a connection whose statement is cancelled, and the server
         # ends its transaction with it. Rolling back there would fail, and the
@@ -29,8 +102,8 @@ class MySQLDatabase(AsyncMySQLDatabase):  # type: ignore[misc]  # pwasyncio is u
 # pwasyncio speaks aiosqlite, asyncpg and aiomysql; a driver the URL names
 # (postgresql+psycopg://, mysql+pymysql://) is replaced by these.
 DATABASES: dict[str, Any] = {
-    "sqlite": AsyncSqliteDatabase,
-    "postgresql": AsyncPostgresqlDatabase,
+    "sqlite": SqliteDatabase,
+    "postgresql": PostgresqlDatabase,
     "mysql": MySQLDatabase,
 }
 
@@ -135,7 +208,10 @@ async def create_tables(models: Sequence[type[peewee.Model]]) -> None:
     """Create the tables that are missing; existing tables are left as they are."""
     try:
         await db.aconnect()
-    except Exception as error:  # the drivers' own errors, not all wrapped by Peewee
+    except Exception as error:
+        # Peewee wraps the DB-API drivers' errors (OperationalError), not asyncpg's own
+        # (a missing database) or a socket's (OSError: a refused connection); asyncpg's
+        # cannot be named here, in a module that SQLite and MySQL projects share.
         # One line that says which database, instead of a driver's traceback alone.
         reason = str(error).strip().splitlines()[0]
         where = settings.database_location()

@@ -72,6 +72,22 @@ def listen_checkouts(
     return remove
 
 
+def connections_in_use() -> int:
+    """How many connections the app's pool counts as handed out, by the pool's own books.
+
+    A connection lost on its way from the pool to pwasyncio never passes
+    `listen_checkouts`, but stays counted here.
+    """
+    pool = db._pool
+    if pool is None:  # not created yet, or closed
+        return 0
+    if BACKEND == "mysql":  # aiomysql's pool; its size counts connections being opened
+        return int(pool.size - pool.freesize)
+    if BACKEND == "postgresql":  # asyncpg's
+        return int(pool.get_size() - pool.get_idle_size())
+    return int(pool._pool_size - pool._queue.qsize())  # pwasyncio's own, of aiosqlite connections
+
+
 def run(work: Callable[[], T]) -> T:
     """Run sync Peewee code on a connection of its own, the models bound to it."""
 

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import peewee
+from playhouse.pool import PooledDatabase
 
 from {{ cookiecutter.package_name }}.database import db
 from {{ cookiecutter.package_name }}.models import MODELS, Item, User
@@ -57,6 +58,14 @@ def listen_checkouts(
         del vars(db)["_connect"], vars(db)["_close"]
 
     return remove
+
+
+def connections_in_use() -> int | None:
+    """How many connections the app's pool counts as handed out, by the pool's own books.
+
+    None on SQLite, where each request opens and closes a connection of its own.
+    """
+    return len(db._in_use) if isinstance(db, PooledDatabase) else None
 
 
 def stored_password_hash(email: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, event, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 
 from {{ cookiecutter.package_name }}.database import engine
 from {{ cookiecutter.package_name }}.models import Base, User
@@ -65,6 +65,12 @@ def listen_checkouts(
             event.remove(engine.sync_engine, name, listener)
 
     return remove
+
+
+def connections_in_use() -> int | None:
+    """How many connections the app's pool counts as handed out, by the pool's own books."""
+    pool = engine.sync_engine.pool
+    return pool.checkedout() if isinstance(pool, QueuePool) else None  # None: no pool
 
 
 def run_sync(work: Callable[[Connection], T]) -> T:

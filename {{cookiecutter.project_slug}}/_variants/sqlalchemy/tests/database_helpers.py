@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, create_engine, event, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 
 from {{ cookiecutter.package_name }}.database import engine
 from {{ cookiecutter.package_name }}.models import Base, User
@@ -58,6 +58,12 @@ def listen_checkouts(
             event.remove(engine, name, listener)
 
     return remove
+
+
+def connections_in_use() -> int | None:
+    """How many connections the app's pool counts as handed out, by the pool's own books."""
+    pool = engine.pool
+    return pool.checkedout() if isinstance(pool, QueuePool) else None  # None: no pool
 
 
 def stored_password_hash(email: str) -> str:
