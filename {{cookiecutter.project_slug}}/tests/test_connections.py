@@ -1,6 +1,7 @@
 """Connections go back where they came from, whatever the request's outcome."""
 
 import inspect
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -12,6 +13,8 @@ from {{ cookiecutter.package_name }}.config import settings
 
 from .conftest import RequestTracker, open_connections
 from .test_api import PASSWORD, create_user
+
+NO_DATABASE = ["/health/live", "/docs", "/openapi.json"]  # paths whose answers query nothing
 
 
 def test_requests_leak_no_connections_even_when_they_fail(
@@ -76,3 +79,31 @@ def test_a_burst_never_opens_more_connections_than_the_pool(
 
     assert statuses == [200] * len(statuses)
     assert max(counts) <= settings.database_pool_size
+
+
+def test_requests_that_need_no_connection_never_wait_for_one(
+    client: TestClient, tracker: RequestTracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages and probes that touch no database answer while every connection is taken."""
+    # Held long enough for every holder to start, also on a loaded machine.
+    monkeypatch.setattr(routes, "SLOW_USERS_SECONDS", 3)
+    create_user(client)
+    holders = settings.database_pool_size
+
+    def held() -> int:
+        return len(tracker.connections_not_given_back())
+
+    with ThreadPoolExecutor(max_workers=holders) as pool:
+        holding = [pool.submit(client.get, "/slowusers/") for _ in range(holders)]
+        deadline = time.monotonic() + 10
+        while (taken := held()) < holders and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert taken == holders  # every connection taken
+
+        statuses = [client.get(path).status_code for path in NO_DATABASE]
+        # Answered while the slow requests still hold their connections: none waited for one.
+        still_held = held()
+        assert [request.result().status_code for request in holding] == [200] * holders
+
+    assert statuses == [200] * len(NO_DATABASE)
+    assert still_held == holders

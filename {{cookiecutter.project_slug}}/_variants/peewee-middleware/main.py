@@ -1,6 +1,7 @@
 """The application: missing tables created at startup, then the routes.
 
-Every HTTP request gets its connection from `deps.ConnectionMiddleware`.
+Every HTTP request gets its connection from `deps.ConnectionMiddleware`; every API route
+waits for its turn at one (`deps.RequestConnection`).
 """
 
 import gc
@@ -15,7 +16,7 @@ from starlette.middleware import Middleware
 from . import TITLE, __version__, database, health, models, routes
 from .cancellation import WaitForThreadsOnCancel
 from .config import settings
-from .deps import ConnectionMiddleware
+from .deps import ConnectionMiddleware, RequestConnection
 
 
 @asynccontextmanager
@@ -37,5 +38,5 @@ app = FastAPIOffline(
     lifespan=lifespan,
     middleware=[Middleware(WaitForThreadsOnCancel), Middleware(ConnectionMiddleware)],
 )
-app.include_router(routes.router)
+app.include_router(routes.router, dependencies=[RequestConnection])
 app.include_router(health.router)
