@@ -5,6 +5,10 @@ from collections.abc import AsyncIterator
 from .database import connection_released
 
 
+# No cap on how many requests hold a connection at once, unlike in the sync projects:
+# there a request waiting for the pool holds a worker thread, and once every thread waits,
+# none is left for the requests that hold connections to finish. Here it waits in the
+# event loop, queued by the pool itself (pool_size connections; acquire_timeout, 30 s).
 async def request_connection() -> AsyncIterator[None]:
     """Releases the connection the request's task took on its first query.
 

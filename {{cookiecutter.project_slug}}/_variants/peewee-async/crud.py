@@ -44,7 +44,7 @@ async def create_user(user: schemas.UserCreate) -> User:
     except peewee.IntegrityError as error:
         # The unique index decides, so two simultaneous sign-ups cannot both win.
         raise EmailAlreadyRegistered(user.email) from error
-    db_user.items = []
+    db_user.items = []  # a new user has none; the response reads them without a query
     return db_user
 
 

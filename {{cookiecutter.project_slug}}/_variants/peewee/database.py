@@ -139,7 +139,7 @@ def create_tables(models: Sequence[type[peewee.Model]]) -> None:
     """Create the tables that are missing; existing tables are left as they are."""
     try:
         db.connect()
-    except peewee.OperationalError as error:
+    except peewee.OperationalError as error:  # every driver's error, as Peewee wraps it
         # One line that says which database, instead of a driver's traceback alone.
         reason = str(error).strip().splitlines()[0]
         where = settings.database_location()

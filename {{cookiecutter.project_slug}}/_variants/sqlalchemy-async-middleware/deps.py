@@ -38,4 +38,8 @@ async def get_session(request: Request) -> AsyncSession:
     return session
 
 
+# No cap on how many requests hold a session at once, unlike in the sync projects: there
+# a request waiting for the pool holds a worker thread, and once every thread waits, none
+# is left for the requests that hold connections to finish. Here it waits in the event
+# loop, queued by the pool itself (pool_size connections at most; pool_timeout, 30 s).
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -24,7 +24,8 @@ class UserNotFound(Exception):
 
 
 # Two statements whatever the page size: the users, then all their items. Items
-# must be loaded eagerly: an async session cannot load them lazily (lazy="raise").
+# must be loaded eagerly: the models never load them lazily (lazy="raise"), which an
+# async session could not do anyway.
 WITH_ITEMS = selectinload(User.items)
 
 

@@ -53,7 +53,7 @@ if engine.dialect.name == "sqlite":
 
     @event.listens_for(engine.sync_engine, "connect")
     def enforce_foreign_keys(dbapi_connection: Any, _: object) -> None:
-        cursor = dbapi_connection.cursor()
+        cursor = dbapi_connection.cursor()  # SQLAlchemy's recipe, for any DB-API driver
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
@@ -110,6 +110,8 @@ async def upgrade_schema() -> None:
     try:
         connection = await engine.connect()
     except (DBAPIError, OSError) as error:
+        # The driver's error, wrapped by SQLAlchemy (DBAPIError), or a socket's error
+        # that a driver leaves unwrapped (OSError: asyncpg's refused connection).
         # One line that says which database, instead of a driver's traceback alone.
         reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
         where = settings.database_location()

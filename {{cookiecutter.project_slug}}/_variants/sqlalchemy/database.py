@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
 from .config import settings
@@ -49,7 +49,9 @@ if engine.dialect.name == "sqlite":
 
     @event.listens_for(engine, "connect")
     def enforce_foreign_keys(dbapi_connection: Any, _: object) -> None:
-        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+        cursor = dbapi_connection.cursor()  # SQLAlchemy's recipe, for any DB-API driver
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
 
 
 def ping() -> None:
@@ -97,9 +99,11 @@ def upgrade_schema() -> None:
     config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
     try:
         connection = engine.connect()
-    except OperationalError as error:
+    except (DBAPIError, OSError) as error:
+        # The driver's error, wrapped by SQLAlchemy (DBAPIError), or a socket's error
+        # that a driver leaves unwrapped (OSError).
         # One line that says which database, instead of a driver's traceback alone.
-        reason = str(error.orig).strip().splitlines()[0]
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
         where = settings.database_location()
         raise RuntimeError(f"cannot connect to the {where}: {reason}") from None
     with connection, schema_lock(connection):

@@ -1,7 +1,8 @@
-"""Alembic's environment over asyncio: the application's async engine and models.
+"""How Alembic reaches the database: the application's async engine and models.
 
-From the command line, the migrations run on that engine in an event loop of their own;
-at startup, `database.upgrade_schema()` hands over its connection instead.
+From the command line (`alembic upgrade head`), the migrations run on that engine, in
+an event loop of their own; at startup, `database.upgrade_schema()` hands over its own
+connection instead.
 """
 
 import asyncio
@@ -14,11 +15,12 @@ from {{ cookiecutter.package_name }}.database import engine
 from {{ cookiecutter.package_name }}.models import Base
 
 target_metadata = Base.metadata
-if context.config.config_file_name is not None:  # the command line: log as alembic.ini says
+# Only the command line (alembic.ini) configures logging; the application keeps its own.
+if context.config.config_file_name is not None:
     fileConfig(context.config.config_file_name)
 
 
-def migrate(connection: Connection) -> None:
+def run_migrations(connection: Connection) -> None:
     """Run the migrations on a connection, from sync code (`AsyncConnection.run_sync`)."""
     # SQLite alters a table by copying it; let autogenerate write that.
     batch = connection.dialect.name == "sqlite"
@@ -27,9 +29,10 @@ def migrate(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def migrate_from_the_command_line() -> None:
+async def run_migrations_from_the_command_line() -> None:
     async with engine.connect() as connection:
-        await connection.run_sync(migrate)
+        await connection.run_sync(run_migrations)
+    # Its connections belong to this event loop, which ends here: closed with it.
     await engine.dispose()
 
 
@@ -39,6 +42,6 @@ if context.is_offline_mode():
     with context.begin_transaction():
         context.run_migrations()
 elif isinstance(connection := context.config.attributes.get("connection"), Connection):
-    migrate(connection)  # database.upgrade_schema(), inside the application's event loop
+    run_migrations(connection)  # database.upgrade_schema(), inside the application's event loop
 else:
-    asyncio.run(migrate_from_the_command_line())
+    asyncio.run(run_migrations_from_the_command_line())

@@ -1,7 +1,7 @@
 """How Alembic reaches the database: the application's engine and models.
 
-`alembic upgrade head` from the command line connects with the application's
-settings; at startup, `database.upgrade_schema()` hands over its own connection.
+From the command line (`alembic upgrade head`), the migrations run on that engine;
+at startup, `database.upgrade_schema()` hands over its own connection instead.
 """
 
 from logging.config import fileConfig
@@ -12,23 +12,24 @@ from sqlalchemy import Connection
 from {{ cookiecutter.package_name }}.database import engine
 from {{ cookiecutter.package_name }}.models import Base
 
-config = context.config
-# Only the command line (alembic.ini) configures logging; the application keeps its own.
-if config.config_file_name is not None:
-    fileConfig(config.config_file_name)
-
 target_metadata = Base.metadata
+# Only the command line (alembic.ini) configures logging; the application keeps its own.
+if context.config.config_file_name is not None:
+    fileConfig(context.config.config_file_name)
 
 
 def run_migrations(connection: Connection) -> None:
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        # SQLite alters a table by copying it; let autogenerate write that.
-        render_as_batch=connection.dialect.name == "sqlite",
-    )
+    """Run the migrations on a connection."""
+    # SQLite alters a table by copying it; let autogenerate write that.
+    batch = connection.dialect.name == "sqlite"
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=batch)
     with context.begin_transaction():
         context.run_migrations()
+
+
+def run_migrations_from_the_command_line() -> None:
+    with engine.connect() as connection:
+        run_migrations(connection)
 
 
 if context.is_offline_mode():
@@ -36,8 +37,7 @@ if context.is_offline_mode():
     context.configure(url=engine.url, target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
-elif "connection" in config.attributes:
-    run_migrations(config.attributes["connection"])
+elif isinstance(connection := context.config.attributes.get("connection"), Connection):
+    run_migrations(connection)  # database.upgrade_schema()
 else:
-    with engine.connect() as connection:
-        run_migrations(connection)
+    run_migrations_from_the_command_line()
