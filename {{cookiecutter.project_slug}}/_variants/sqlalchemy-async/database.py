@@ -1,5 +1,6 @@
 """The async engine, its sessions, and the schema: Alembic's migrations, applied at startup."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -35,6 +36,41 @@ def driver_options(url: URL) -> dict[str, Any]:
     return {}
 
 
+async def connect_sqlite(path: str) -> Any:
+    """aiosqlite's connect, run to its end even when the request waiting on it is cancelled.
+
+    aiosqlite opens the file in a thread of its own; when the waiting request is
+    cancelled just as the file opens, aiosqlite drops that connection unclosed, and the
+    file stays open for as long as the cancelled request's traceback lives. Shielded,
+    the connect ends, and a connection nobody waits for any more is closed.
+    """
+    import aiosqlite  # here: only SQLite needs it installed
+
+    connecting = asyncio.ensure_future(aiosqlite.connect(path))
+    try:
+        return await asyncio.shield(connecting)
+    except asyncio.CancelledError:
+        connecting.add_done_callback(close_unwanted)
+        raise
+
+
+closing: set[asyncio.Task[None]] = set()  # the event loop keeps tasks only weakly
+
+
+def close_unwanted(connecting: asyncio.Future[Any]) -> None:
+    if not connecting.cancelled() and connecting.exception() is None:
+        task = asyncio.ensure_future(connecting.result().close())
+        closing.add(task)
+        task.add_done_callback(closing.discard)
+
+
+def connect_options(url: URL) -> dict[str, Any]:
+    if url.get_backend_name() == "sqlite":
+        path = url.database or ":memory:"
+        return {"async_creator": lambda: connect_sqlite(path)}
+    return {"connect_args": driver_options(url)}
+
+
 # pool_pre_ping: a connection the server dropped (a restart) is replaced before use,
 # instead of failing the request that drew it from the pool. max_overflow=0: at most
 # pool_size connections; further requests wait for one without holding a thread.
@@ -43,7 +79,7 @@ engine = create_async_engine(
     pool_size=settings.database_pool_size,
     max_overflow=0,
     pool_pre_ping=True,
-    connect_args=driver_options(engine_url(settings.database_url)),
+    **connect_options(engine_url(settings.database_url)),
 )
 # Objects stay readable after a commit: reloading an expired attribute would need an
 # await that the response model cannot make.
