@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
-# The database URL's password, percent-decoded (local_extensions.database_url_parts); empty if none.
-URL = json.loads(r"""{{ {"password": (cookiecutter.database_url | database_url_parts).password} | tojson }}""")
+# From the database URL (local_extensions.database_url_parts): its password, percent-decoded
+# (empty if none), and its backend, which manifest rules may name like an answer.
+URL = json.loads(r"""{{ (cookiecutter.database_url | database_url_parts) | tojson }}""")
 VARIANTS = Path("_variants")
 ENV_FILE = Path(".env")
 ENV_HEADER = (
@@ -58,7 +59,7 @@ def main() -> None:
     if not VARIANTS.is_dir():  # already applied
         return
     manifest = json.loads((VARIANTS / "manifest.json").read_text(encoding="utf-8"))
-    for destination, source in chosen_files(manifest, ANSWERS).items():
+    for destination, source in chosen_files(manifest, ANSWERS | {"backend": URL["backend"]}).items():
         target = Path(destination)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(VARIANTS / source, target)

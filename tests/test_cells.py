@@ -63,7 +63,9 @@ FILES_OF_ORM: dict[str, set[str]] = {
 }
 FILES_OF_MODE: dict[bool, set[str]] = {False: {"sql_app/cancellation.py"}, True: set()}
 # The password of a server URL goes to `.env` (git-ignored), written by the post-gen hook.
-FILES_OF_BACKEND: dict[str, set[str]] = {"sqlite": set(), "postgresql": {".env"}, "mysql": {".env"}}
+# A server's cells test what follows its restart, with what they ask of the server.
+SERVER_FILES = {".env", "tests/server.py", "tests/test_database_restart.py"}
+FILES_OF_BACKEND: dict[str, set[str]] = {"sqlite": set(), "postgresql": SERVER_FILES, "mysql": SERVER_FILES}
 
 # Words that only the other variants' files contain. (Every cell knows every URL
 # scheme: DATABASE_URL may point elsewhere at run time; its drivers are checked below.)

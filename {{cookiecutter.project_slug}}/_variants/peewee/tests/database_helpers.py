@@ -7,7 +7,8 @@ from typing import Any
 import peewee
 from playhouse.pool import PooledDatabase
 
-from {{ cookiecutter.package_name }}.database import db
+from {{ cookiecutter.package_name }}.config import settings
+from {{ cookiecutter.package_name }}.database import connect_database, db
 from {{ cookiecutter.package_name }}.models import MODELS, Item, User
 
 
@@ -116,6 +117,11 @@ def drop_tables() -> None:
 
 
 def query(sql: str) -> list[tuple[Any, ...]]:
-    """Rows of `sql`, run on a connection of the test's own thread."""
-    with db.connection_context():
-        return [tuple(row) for row in db.execute_sql(sql)]  # type: ignore[no-untyped-call]
+    """Rows of `sql`, run on a connection of its own, outside the app's pool."""
+    own = connect_database(settings.database_url)
+    try:
+        with own.connection_context():
+            return [tuple(row) for row in own.execute_sql(sql)]  # type: ignore[no-untyped-call]
+    finally:
+        if isinstance(own, PooledDatabase):
+            own.close_all()

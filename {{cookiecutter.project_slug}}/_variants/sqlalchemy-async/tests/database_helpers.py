@@ -161,4 +161,9 @@ def drop_tables() -> None:
 
 def query(sql: str) -> list[tuple[Any, ...]]:
     """Rows of `sql`, run on a connection of its own, outside the app's pool."""
-    return run_sync(lambda connection: [tuple(row) for row in connection.execute(text(sql))])
+
+    def rows(connection: Connection) -> list[tuple[Any, ...]]:
+        result = connection.execute(text(sql))
+        return [tuple(row) for row in result] if result.returns_rows else []
+
+    return run_sync(rows)

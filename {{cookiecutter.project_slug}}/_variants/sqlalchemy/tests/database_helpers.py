@@ -122,6 +122,7 @@ def query(sql: str) -> list[tuple[Any, ...]]:
     scratch = create_engine(engine.url, poolclass=NullPool)
     try:
         with scratch.connect() as connection:
-            return [tuple(row) for row in connection.execute(text(sql))]
+            result = connection.execute(text(sql))
+            return [tuple(row) for row in result] if result.returns_rows else []
     finally:
         scratch.dispose()
