@@ -33,7 +33,8 @@ def test_listing_users_with_items_takes_two_statements(
     response = client.get(f"/users/{listed[-1]['id']}")
     assert response.status_code == 200
     assert response.json() == listed[-1]
-    assert len(tracker.statements_of_last_request()) == 2
+    # One statement, the user joined to its items, or two: the user, then its items.
+    assert len(tracker.statements_of_last_request()) <= 2
 
 
 def test_a_request_failing_after_its_insert_writes_nothing(client: TestClient) -> None:

@@ -14,39 +14,54 @@ from typing import Any
 
 import peewee
 from playhouse import db_url
-from playhouse.pool import PooledDatabase
+from playhouse.pool import PooledDatabase, PooledMySQLDatabase, PooledPostgresqlDatabase
 
 from .config import settings
 
-# Peewee's pooled classes for the URL schemes this project accepts.
-SCHEMES = {
-    "sqlite": "sqlite",
-    "postgresql": "postgresql+pool",
-    "postgresql+psycopg": "postgresql+pool",
-    "mysql": "mysql+pool",
-    "mysql+pymysql": "mysql+pool",
+
+class PostgresqlDatabase(PooledPostgresqlDatabase):  # type: ignore[misc]  # untyped in the stubs
+    """Peewee's pooled PostgreSQL database, without a round trip on every request.
+
+    Peewee's pool runs `SELECT 1` on each connection it hands out, to find one the
+    server dropped. Here it trusts psycopg's own flag, which costs nothing. After the
+    server drops every connection (a restart), the first request on a dead one fails;
+    that one is not put back, and neither are the pool's idle ones, so no request after
+    it fails (tests/test_database_restart.py).
+    """
+
+    def _is_closed(self, conn: Any) -> bool:
+        return bool(conn.closed)
+
+    def _can_reuse(self, conn: Any) -> bool:
+        if super()._can_reuse(conn):
+            return True
+        self.close_idle()  # it broke: the server may have dropped the others too
+        return False
+
+
+# Peewee's classes for the backends this project accepts, pooled where there is a server.
+DATABASES: dict[str, Any] = {
+    "sqlite": peewee.SqliteDatabase,
+    "postgresql": PostgresqlDatabase,
+    "mysql": PooledMySQLDatabase,
 }
 
 
 def connect_database(url: str) -> peewee.Database:
     scheme, rest = url.split("://", 1)
-    options: dict[str, Any]
-    if scheme == "sqlite":
+    backend = scheme.split("+", 1)[0]  # postgresql+psycopg:// and mysql+pymysql:// alike
+    options = db_url.parse(f"{backend}://{rest}", unquote_user=True, unquote_password=True)
+    if backend == "sqlite":
         # Each request's connection is used from several threads, one at a time.
-        options = {"check_same_thread": False, "pragmas": {"foreign_keys": 1}}
+        options |= {"check_same_thread": False, "pragmas": {"foreign_keys": 1}}
     else:
-        options = {
-            "max_connections": settings.database_pool_size,
-            "stale_timeout": 300,
-            "timeout": 30,
-        }
-        if scheme.startswith("postgresql") and settings.database_pooler == "pgbouncer":
-            # psycopg prepares a statement it has run 5 times; through PgBouncer the
-            # next transaction may run on a server connection that never saw it.
-            options["prepare_threshold"] = None
-    database: peewee.Database = db_url.connect(
-        f"{SCHEMES[scheme]}://{rest}", unquote_user=True, unquote_password=True, **options
-    )
+        pool = {"max_connections": settings.database_pool_size, "stale_timeout": 300, "timeout": 30}
+        options |= pool
+    if backend == "postgresql" and settings.database_pooler == "pgbouncer":
+        # psycopg prepares a statement it has run 5 times; through PgBouncer the
+        # next transaction may run on a server connection that never saw it.
+        options["prepare_threshold"] = None
+    database: peewee.Database = DATABASES[backend](**options)
     return database
 
 

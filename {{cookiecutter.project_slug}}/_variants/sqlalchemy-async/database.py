@@ -71,14 +71,16 @@ def connect_options(url: URL) -> dict[str, Any]:
     return {"connect_args": driver_options(url)}
 
 
-# pool_pre_ping: a connection the server dropped (a restart) is replaced before use,
-# instead of failing the request that drew it from the pool. max_overflow=0: at most
-# pool_size connections; further requests wait for one without holding a thread.
+# No pool_pre_ping: it costs a round trip on every request. Without it, after the server
+# drops its connections (a restart) the first request to use a dead one fails, and
+# SQLAlchemy then replaces every connection the pool holds, so none fails after it
+# (tests/test_database_restart.py).
+# max_overflow=0: at most pool_size connections; further requests wait for one
+# without holding a thread.
 engine = create_async_engine(
     engine_url(settings.database_url),
     pool_size=settings.database_pool_size,
     max_overflow=0,
-    pool_pre_ping=True,
     **connect_options(engine_url(settings.database_url)),
 )
 # Objects stay readable after a commit: reloading an expired attribute would need an

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from . import schemas
 from .models import Item, User
@@ -21,17 +21,19 @@ class UserNotFound(Exception):
     pass
 
 
-# Two statements whatever the page size: the users, then all their items. Items
-# must be loaded eagerly: the models never load them lazily (lazy="raise").
-WITH_ITEMS = selectinload(User.items)
+# Items are loaded with their users, never lazily (lazy="raise" on the model). One
+# user: one statement, joined to its items. A page: two whatever its size, the users
+# then all their items, which a join would repeat each user's columns for.
+USER_WITH_ITEMS = joinedload(User.items)
+USERS_WITH_ITEMS = selectinload(User.items)
 
 
 def get_user(session: Session, user_id: int) -> User | None:
-    return session.get(User, user_id, options=[WITH_ITEMS])
+    return session.get(User, user_id, options=[USER_WITH_ITEMS])
 
 
 def get_users(session: Session, skip: int = 0, limit: int = 100) -> Sequence[User]:
-    query = select(User).options(WITH_ITEMS).order_by(User.id).offset(skip).limit(limit)
+    query = select(User).options(USERS_WITH_ITEMS).order_by(User.id).offset(skip).limit(limit)
     return session.scalars(query).all()
 
 
