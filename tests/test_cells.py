@@ -200,6 +200,15 @@ from playhouse.pwasyncio import _State  # noqa: E402
 
 shared_state = _State()
 db._state._current = lambda: shared_state
+
+
+async def close_at_once() -> None:
+    # The shared state loses connections, which never come back: the pool's close would
+    # wait for them until its timeout (30 s), after the test has failed.
+    db._pool.terminate()
+
+
+db._pool_close = close_at_once
 """
 
 
