@@ -41,16 +41,26 @@ COMMON_FILES = {
     "sql_app/models.py",
     "sql_app/routes.py",
     "sql_app/schemas.py",
+    # The resource tests, and what they share.
     "tests/__init__.py",
     "tests/conftest.py",
-    "tests/test_cancellation.py",
     "tests/database_helpers.py",
-    "tests/test_api.py",
-    "tests/test_concurrency.py",
-    "tests/test_connections.py",
+    "tests/factories.py",
     "tests/test_docs.py",
-    "tests/test_health.py",
-    "tests/test_queries.py",
+    "tests/test_items.py",
+    "tests/test_users.py",
+    # The plumbing proofs, and their machinery.
+    "tests/plumbing/__init__.py",
+    "tests/plumbing/conftest.py",
+    "tests/plumbing/database_sessions.py",
+    "tests/plumbing/open_connections.py",
+    "tests/plumbing/orm_hooks.py",
+    "tests/plumbing/test_cancellation.py",
+    "tests/plumbing/test_concurrency.py",
+    "tests/plumbing/test_connections.py",
+    "tests/plumbing/test_health.py",
+    "tests/plumbing/test_statements.py",
+    "tests/plumbing/tracking.py",
 }
 FILES_OF_ORM: dict[str, set[str]] = {
     "sqlalchemy": {
@@ -76,6 +86,12 @@ FOREIGN_WORDS = {
     "use_async": {
         False: ["AsyncSession", "pwasyncio", "aiosqlite", "asyncpg", "aiomysql", "greenlet"],
         True: ["run_in_threadpool", "RequestConnectionState", "max_concurrency", "WaitForThreadsOnCancel"],
+    },
+    # What the tests ask the database's server, or SQLite's file.
+    "backend": {
+        "sqlite": ["pg_stat_activity", "information_schema", "/proc/self/net/tcp"],
+        "postgresql": ["innodb_trx", "BEGIN IMMEDIATE"],
+        "mysql": ["pg_stat_activity", "BEGIN IMMEDIATE"],
     },
 }
 # (`.cookiecutter.json`, the recorded answers, is a file name the README may cite.)
@@ -114,6 +130,7 @@ def test_nothing_from_other_variants_or_the_template(bake: Bake, cell: Cell) -> 
         *FOREIGN_WORDS["orm"][cell.orm],
         *FOREIGN_WORDS["strategy"][cell.strategy],
         *FOREIGN_WORDS["use_async"][cell.use_async],
+        *FOREIGN_WORDS["backend"][cell.backend],
     ]
     for name in files_of(project):
         text = (project / name).read_text(encoding="utf-8")
@@ -183,7 +200,7 @@ def test_concurrency_test_fails_without_the_peewee_patch(bake: Bake, tmp_path: P
 
 
 def assert_the_sharing_check_fails(project: Path) -> None:
-    result = run_generated_suite(project, "tests/test_concurrency.py")
+    result = run_generated_suite(project, "tests/plumbing/test_concurrency.py")
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 failed" in result.stdout

@@ -54,7 +54,7 @@ def test_mariadb_user_with_awkward_password_and_explicit_driver(
         try:
             url = f"mysql+pymysql://{user}:{quote(AWKWARD_PASSWORD, safe='')}@{host}:{port}/{name}"
             project = bake(orm=orm, use_async=use_async, database_url=url)
-            result = run_generated_suite(project, "tests/test_api.py")
+            result = run_generated_suite(project, "tests/test_users.py", "tests/test_items.py")
         finally:
             with conn.cursor() as cursor:
                 cursor.execute(f"DROP USER '{user}'@'%'")

@@ -1,0 +1,14 @@
+"""The server's other sessions on the test database, as PostgreSQL lists them: after a request is
+cancelled, none may be left inside a transaction, and no more may stay open than the pool keeps."""
+
+from .orm_hooks import query
+
+SESSIONS = (
+    "SELECT state, left(state, 19) = 'idle in transaction' FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+
+
+def database_sessions() -> list[tuple[str, bool]]:
+    """(state, inside a transaction) of each."""
+    return [(str(state), bool(busy)) for state, busy in query(SESSIONS)]
