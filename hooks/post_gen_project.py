@@ -17,11 +17,16 @@ ENV_HEADER = (
 )
 
 
+def matches(value: Any, answer: Any) -> bool:
+    """Whether a rule's value matches the answer: equal to it, or a list holding it."""
+    return answer in value if isinstance(value, list) else answer == value
+
+
 def chosen_files(manifest: dict[str, Any], answers: dict[str, Any]) -> dict[str, str]:
     """Destination -> variant file, for every rule whose answers all match."""
     chosen: dict[str, str] = {}
     for rule in manifest["rules"]:
-        if all(answers.get(key) == value for key, value in rule["when"].items()):
+        if all(matches(value, answers.get(key)) for key, value in rule["when"].items()):
             for destination, source in rule["files"].items():
                 destination = destination.format(package=answers["package_name"])
                 if destination in chosen:

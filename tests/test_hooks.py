@@ -143,6 +143,8 @@ def test_a_rule_applies_when_all_its_answers_match() -> None:
             rule({"orm": "peewee", "use_async": True}, b="peewee-async/b.py"),
             rule({"orm": "sqlalchemy"}, c="sqlalchemy/c.py"),
             rule({"backend": "sqlite"}, d="sqlite/d.py"),
+            rule({"backend": ["postgresql", "mysql"]}, f="server/f.py"),
+            rule({"orm": ["sqlalchemy", "peewee"], "backend": ["sqlite"]}, g="any/g.py"),
             rule({}, **{"{package}/e.py": "all/e.py"}),
         ]
     }
@@ -151,6 +153,7 @@ def test_a_rule_applies_when_all_its_answers_match() -> None:
         "a": "peewee/a.py",
         "d": "sqlite/d.py",
         "shop/e.py": "all/e.py",
+        "g": "any/g.py",
     }
 
 

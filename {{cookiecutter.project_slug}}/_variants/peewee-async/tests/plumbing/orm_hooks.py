@@ -1,5 +1,5 @@
 """pwasyncio's hooks, for the plumbing proofs: each statement run, each connection taken from
-the pool and given back, the pool's own count, and queries outside the app's pool.
+the pool and given back, the pool's own count.
 
 pwasyncio has no events for connections: these wrap the database's own methods. Touch it
 when the app's database changes (another pool, another driver)."""
@@ -10,8 +10,6 @@ from typing import Any
 import peewee
 
 from {{ cookiecutter.package_name }}.database import BACKEND, db
-
-from ..database_helpers import peewee_database, run
 
 
 def listen_statements(listener: Callable[[object, str], None]) -> Callable[[], None]:
@@ -81,8 +79,3 @@ def connections_in_use() -> int:
     if BACKEND == "postgresql":  # asyncpg's
         return int(pool.get_size() - pool.get_idle_size())
     return int(pool._pool_size - pool._queue.qsize())  # pwasyncio's own, of aiosqlite connections
-
-
-def query(sql: str) -> list[tuple[Any, ...]]:
-    """Rows of `sql`, run on a connection of its own, outside the app's pool."""
-    return run(lambda: [tuple(row) for row in peewee_database().execute_sql(sql)])

@@ -1,5 +1,5 @@
 """Peewee's hooks, for the plumbing proofs: each statement run, each connection opened or taken
-from the pool and given back, the pool's own count, and queries of the tests' own.
+from the pool and given back, the pool's own count.
 
 Peewee has no events for connections: these wrap the database's own methods. Touch it when
 the app's database changes (another pool, another driver)."""
@@ -68,9 +68,3 @@ def connections_in_use() -> int | None:
     None on SQLite, where each request opens and closes a connection of its own.
     """
     return len(db._in_use) if isinstance(db, PooledDatabase) else None
-
-
-def query(sql: str) -> list[tuple[Any, ...]]:
-    """Rows of `sql`, run on a connection of the test's own thread."""
-    with db.connection_context():
-        return [tuple(row) for row in db.execute_sql(sql)]  # type: ignore[no-untyped-call]

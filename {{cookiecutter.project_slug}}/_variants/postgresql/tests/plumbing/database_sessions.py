@@ -1,7 +1,7 @@
 """The server's other sessions on the test database, as PostgreSQL lists them: after a request is
 cancelled, none may be left inside a transaction, and no more may stay open than the pool keeps."""
 
-from .orm_hooks import query
+from .server_query import query
 
 SESSIONS = (
     "SELECT state, left(state, 19) = 'idle in transaction' FROM pg_stat_activity"

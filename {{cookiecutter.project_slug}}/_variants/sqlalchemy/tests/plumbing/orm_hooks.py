@@ -1,13 +1,12 @@
 """SQLAlchemy's events, for the plumbing proofs: each statement run, each connection taken from
-the pool and given back, the pool's own count, and queries outside the app's pool.
+the pool and given back, the pool's own count.
 
 Touch it when the app's engine changes (another pool, another driver)."""
 
 from collections.abc import Callable
-from typing import Any
 
-from sqlalchemy import Connection, create_engine, event, text
-from sqlalchemy.pool import NullPool, QueuePool
+from sqlalchemy import Connection, event
+from sqlalchemy.pool import QueuePool
 
 from {{ cookiecutter.package_name }}.database import engine
 
@@ -64,13 +63,3 @@ def connections_in_use() -> int | None:
     """How many connections the app's pool counts as handed out, by the pool's own books."""
     pool = engine.pool
     return pool.checkedout() if isinstance(pool, QueuePool) else None  # None: no pool
-
-
-def query(sql: str) -> list[tuple[Any, ...]]:
-    """Rows of `sql`, run on a connection of its own, outside the app's pool."""
-    scratch = create_engine(engine.url, poolclass=NullPool)
-    try:
-        with scratch.connect() as connection:
-            return [tuple(row) for row in connection.execute(text(sql))]
-    finally:
-        scratch.dispose()
