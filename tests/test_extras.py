@@ -814,7 +814,7 @@ LOCAL_FILES = [
     ".ruff_cache/0.15.0/123",
     "htmlcov/index.html",
     f"{PACKAGE}/__pycache__/main.cpython-311.pyc",
-    "tests/__pycache__/test_api.cpython-311-pytest-9.0.pyc",
+    "tests/__pycache__/test_users.cpython-311-pytest-9.0.pyc",
 ]
 
 
