@@ -145,7 +145,7 @@ def run_command(arguments: str) -> str:
 def dockerfile_uv_syncs(project: Path) -> list[str]:
     """The shell commands with which the Dockerfile installs the project."""
     runs = [run_command(arguments) for instruction, arguments in dockerfile(project) if instruction == "RUN"]
-    return [command for command in runs if command.startswith("uv sync")]
+    return [command for command in runs if shlex.split(command)[:2] == ["uv", "sync"]]
 
 
 def dockerfile_env(project: Path) -> dict[str, str]:
