@@ -2,7 +2,8 @@
 
 Reads the answers as data. Standard library only. A refusal exits non-zero with one
 line naming the answer, the value given and an example of a good one; cookiecutter
-then removes the project folder it created.
+then removes the project folder it created. Cookiecutter renders the answers into the
+`__main__` block alone, so the checks import and test as they are.
 """
 
 import json
@@ -10,9 +11,8 @@ import keyword
 import re
 import sys
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 from urllib.parse import unquote, urlsplit
-
-ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 # Names a package must not take: it would shadow a module that the project, its
 # dependencies or its test tools import. tests/test_package_names.py fails when a module
@@ -46,22 +46,22 @@ UNSAFE_URL_CHARS = re.compile(r"[\s\"'\\`{}<>]")
 
 
 class Refused(Exception):
-    def __init__(self, answer: str, problem: str, example: str) -> None:
-        value = ANSWERS.get(answer)
+    def __init__(self, answer: str, value: str, problem: str, example: str) -> None:
         super().__init__(f"{answer}={value!r} is refused: {problem}. Example: {example}")
 
 
 def check_project_slug(slug: str) -> None:
     example = "my-sql-app"
     if not slug.strip():
-        raise Refused("project_slug", "it is empty", example)
+        raise Refused("project_slug", slug, "it is empty", example)
     if "/" in slug or "\\" in slug or slug == "." or ".." in slug:
-        raise Refused("project_slug", "it must be one directory name, not a path", example)
+        raise Refused("project_slug", slug, "it must be one directory name, not a path", example)
     if slug != slug.strip() or any(not char.isprintable() for char in slug):
-        raise Refused("project_slug", "no control characters or edge spaces", example)
+        raise Refused("project_slug", slug, "no control characters or edge spaces", example)
     if not DISTRIBUTION_NAME.fullmatch(slug):
         raise Refused(
             "project_slug",
+            slug,
             "it names the distribution too: ASCII letters and digits, with . _ - between them",
             example,
         )
@@ -70,16 +70,16 @@ def check_project_slug(slug: str) -> None:
 def check_package_name(name: str) -> None:
     example = "sql_app"
     if not name.isidentifier() or not name.isascii():
-        raise Refused("package_name", "it must be a Python identifier (ASCII)", example)
+        raise Refused("package_name", name, "it must be a Python identifier (ASCII)", example)
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
-        raise Refused("package_name", "it is a Python keyword", example)
+        raise Refused("package_name", name, "it is a Python keyword", example)
     if name.lower() in TAKEN_NAMES:
-        raise Refused("package_name", "it would shadow a module the project imports", example)
+        raise Refused("package_name", name, "it would shadow a module the project imports", example)
 
 
 def check_database_url(url: str) -> None:
     def refuse(problem: str) -> Refused:
-        return Refused("database_url", problem, URL_EXAMPLES)
+        return Refused("database_url", url, problem, URL_EXAMPLES)
 
     if UNSAFE_URL_CHARS.search(url) or not url.isprintable():
         raise refuse("it contains spaces, quotes, braces or backslashes (percent-encode them)")
@@ -124,15 +124,15 @@ def check_cookiecutter_version() -> None:
         sys.exit(f"ERROR: cookiecutter {found} is too old for this template: pip install 'cookiecutter>=2.7'")
 
 
-def main() -> None:
+def main(answers: dict[str, Any]) -> None:
     check_cookiecutter_version()
     try:
-        check_project_slug(ANSWERS["project_slug"])
-        check_package_name(ANSWERS["package_name"])
-        check_database_url(ANSWERS["database_url"])
+        check_project_slug(answers["project_slug"])
+        check_package_name(answers["package_name"])
+        check_database_url(answers["database_url"])
     except Refused as refusal:
         sys.exit(f"ERROR: {refusal}")
 
 
 if __name__ == "__main__":
-    main()
+    main(json.loads(r"""{{ cookiecutter | tojson }}"""))

@@ -10,6 +10,8 @@ from urllib.parse import quote, urlsplit
 import psycopg
 import pymysql
 
+from local_extensions import DEFAULT_PORTS
+
 ORMS = ("sqlalchemy", "peewee")
 STRATEGIES = ("dependency", "middleware")
 MODES = (False, True)  # use_async
@@ -45,9 +47,6 @@ class Cell:
 
 # Every supported combination of answers: 2 ORMs x 2 strategies x sync/async x 3 databases.
 CELLS = [Cell(o, s, b, a) for b in BACKENDS for a in MODES for o in ORMS for s in STRATEGIES]
-
-
-DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}
 
 
 def server_address(backend: str) -> tuple[str, int, str, str]:
@@ -101,3 +100,19 @@ def throwaway_database(backend: str, directory: str) -> Iterator[str]:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             else:
                 cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+def tables_of(cell: Cell, database_url: str) -> set[str]:
+    name = database_url.rsplit("/", 1)[1]
+    if cell.backend == "postgresql":
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+    else:
+        with admin_connection(cell.backend) as conn, conn.cursor() as cursor:
+            cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (name,))
+            rows = list(cursor.fetchall())
+    return {row[0] for row in rows}
+
+
+def expected_tables(cell: Cell) -> set[str]:
+    return {"users", "items"} | ({"alembic_version"} if cell.orm == "sqlalchemy" else set())

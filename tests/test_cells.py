@@ -10,14 +10,7 @@ from pathlib import Path
 import pytest
 
 from .cells import CELLS, STRATEGIES, Cell
-from .conftest import TEMPLATE, Bake, assert_suite_passed, run, run_generated_suite
-
-# A placeholder URL per backend, for checks that never connect.
-STATIC_URLS = {
-    "sqlite": "sqlite:///./sql_app.db",
-    "postgresql": "postgresql://app:secret@127.0.0.1:5432/app",
-    "mysql": "mysql://app:secret@127.0.0.1:3306/app",
-}
+from .conftest import TEMPLATE, Bake, assert_suite_passed, bake_placeholder, ok, project_files, run, run_generated_suite
 
 COMMON_FILES = {
     ".cookiecutter.json",
@@ -41,16 +34,26 @@ COMMON_FILES = {
     "sql_app/models.py",
     "sql_app/routes.py",
     "sql_app/schemas.py",
+    # The resource tests, and what they share.
     "tests/__init__.py",
     "tests/conftest.py",
-    "tests/test_cancellation.py",
     "tests/database_helpers.py",
-    "tests/test_api.py",
-    "tests/test_concurrency.py",
-    "tests/test_connections.py",
+    "tests/factories.py",
     "tests/test_docs.py",
-    "tests/test_health.py",
-    "tests/test_queries.py",
+    "tests/test_items.py",
+    "tests/test_users.py",
+    # The plumbing proofs, and their machinery.
+    "tests/plumbing/__init__.py",
+    "tests/plumbing/conftest.py",
+    "tests/plumbing/database_sessions.py",
+    "tests/plumbing/open_connections.py",
+    "tests/plumbing/orm_hooks.py",
+    "tests/plumbing/test_cancellation.py",
+    "tests/plumbing/test_concurrency.py",
+    "tests/plumbing/test_connections.py",
+    "tests/plumbing/test_health.py",
+    "tests/plumbing/test_statements.py",
+    "tests/plumbing/tracking.py",
 }
 FILES_OF_ORM: dict[str, set[str]] = {
     "sqlalchemy": {
@@ -62,9 +65,10 @@ FILES_OF_ORM: dict[str, set[str]] = {
     "peewee": set(),
 }
 FILES_OF_MODE: dict[bool, set[str]] = {False: {"sql_app/cancellation.py"}, True: set()}
-# The password of a server URL goes to `.env` (git-ignored), written by the post-gen hook.
-# A server's cells test what follows its restart, with what they ask of the server.
-SERVER_FILES = {".env", "tests/server.py", "tests/test_database_restart.py"}
+# The password of a server URL goes to `.env` (git-ignored), written by the post-gen hook; what the
+# plumbing proofs ask a server runs on a connection of its own, and a server's cells test what
+# follows its restart.
+SERVER_FILES = {".env", "tests/plumbing/server_query.py", "tests/plumbing/test_database_restart.py"}
 FILES_OF_BACKEND: dict[str, set[str]] = {"sqlite": set(), "postgresql": SERVER_FILES, "mysql": SERVER_FILES}
 
 # Words that only the other variants' files contain. (Every cell knows every URL
@@ -79,6 +83,12 @@ FOREIGN_WORDS = {
         False: ["AsyncSession", "pwasyncio", "aiosqlite", "asyncpg", "aiomysql", "greenlet"],
         True: ["run_in_threadpool", "RequestConnectionState", "max_concurrency", "WaitForThreadsOnCancel"],
     },
+    # What the tests ask the database's server, or SQLite's file.
+    "backend": {
+        "sqlite": ["pg_stat_activity", "information_schema", "/proc/self/net/tcp", "server_query"],
+        "postgresql": ["innodb_trx", "BEGIN IMMEDIATE"],
+        "mysql": ["pg_stat_activity", "BEGIN IMMEDIATE"],
+    },
 }
 # (`.cookiecutter.json`, the recorded answers, is a file name the README may cite.)
 LEFTOVER = re.compile(r"\{\{|\{%|cookiecutter\.(?!json\b)")
@@ -91,33 +101,22 @@ DRIVERS = {
 }
 
 
-def files_of(project: Path) -> set[str]:
-    return {
-        str(path.relative_to(project))
-        for path in project.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and ".mypy_cache" not in path.parts
-    }
-
-
-def bake_static(bake: Bake, cell: Cell) -> Path:
-    return bake(**cell.answers(STATIC_URLS[cell.backend]))
-
-
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
 def test_exact_file_set(bake: Bake, cell: Cell) -> None:
     expected = COMMON_FILES | FILES_OF_ORM[cell.orm] | FILES_OF_MODE[cell.use_async] | FILES_OF_BACKEND[cell.backend]
-    assert files_of(bake_static(bake, cell)) == expected
+    assert project_files(bake_placeholder(bake, cell)) == expected
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
 def test_nothing_from_other_variants_or_the_template(bake: Bake, cell: Cell) -> None:
-    project = bake_static(bake, cell)
+    project = bake_placeholder(bake, cell)
     foreign = [
         *FOREIGN_WORDS["orm"][cell.orm],
         *FOREIGN_WORDS["strategy"][cell.strategy],
         *FOREIGN_WORDS["use_async"][cell.use_async],
+        *FOREIGN_WORDS["backend"][cell.backend],
     ]
-    for name in files_of(project):
+    for name in project_files(project):
         text = (project / name).read_text(encoding="utf-8")
         assert not LEFTOVER.search(text), f"template text left in {name}"
         for word in foreign:
@@ -135,7 +134,7 @@ def top_level_definitions(source: str) -> list[ast.FunctionDef | ast.AsyncFuncti
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
 def test_every_function_and_class_of_the_package_is_used_by_the_package(bake: Bake, cell: Cell) -> None:
     """Nothing in the package exists for the tests alone (Alembic calls the migrations' own)."""
-    package = bake_static(bake, cell) / "sql_app"
+    package = bake_placeholder(bake, cell) / "sql_app"
     sources = {path: path.read_text() for path in package.rglob("*.py") if "migrations" not in path.parts}
     unused = []
     for path, source in sources.items():
@@ -150,7 +149,7 @@ def test_every_function_and_class_of_the_package_is_used_by_the_package(bake: Ba
 
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
 def test_declares_exactly_the_driver_it_needs(bake: Bake, cell: Cell) -> None:
-    project = bake_static(bake, cell)
+    project = bake_placeholder(bake, cell)
     dependencies = tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
     names = {re.split(r"[\[<>=]", d)[0] for d in dependencies}
     every_driver = {driver for by_backend in DRIVERS.values() for drivers in by_backend.values() for driver in drivers}
@@ -160,10 +159,10 @@ def test_declares_exactly_the_driver_it_needs(bake: Bake, cell: Cell) -> None:
 
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
 def test_lint_format_and_types_are_clean(bake: Bake, cell: Cell) -> None:
-    project = bake_static(bake, cell)
+    project = bake_placeholder(bake, cell)
     for command in (["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]):
         result = run([sys.executable, "-m", *command], cwd=project)
-        assert result.returncode == 0, f"{command}:\n{result.stdout}{result.stderr}"
+        ok(result)
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
@@ -185,7 +184,7 @@ def test_concurrency_test_fails_without_the_peewee_patch(bake: Bake, tmp_path: P
 
 
 def assert_the_sharing_check_fails(project: Path) -> None:
-    result = run_generated_suite(project, "tests/test_concurrency.py")
+    result = run_generated_suite(project, "tests/plumbing/test_concurrency.py")
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 failed" in result.stdout
@@ -233,10 +232,10 @@ def test_generated_project_is_a_git_ready_tree(bake: Bake) -> None:
     assert not (project / ".env").exists()  # SQLite: no password, nothing to set up before the first run
     # The package imports on its own: no template syntax survives in Python.
     result = subprocess.run([sys.executable, "-c", "import sql_app.main"], cwd=project, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    ok(result)
 
 
 def test_template_code_is_lint_clean() -> None:
     for command in (["ruff", "check", "hooks", "tests"], ["ruff", "format", "--check", "hooks", "tests"]):
         result = run([sys.executable, "-m", *command], cwd=TEMPLATE)
-        assert result.returncode == 0, f"{command}:\n{result.stdout}{result.stderr}"
+        ok(result)

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from .cells import MODES, ORMS, admin_connection, server_address, throwaway_database
-from .conftest import Bake, require_server, run, run_generated_suite
+from .conftest import Bake, ok, require_server, run, run_generated_suite
 
 # Every character that needs escaping in a URL's password, and a `$` (the password reaches the app from `.env`).
 AWKWARD_PASSWORD = "p@ss:w/rd%?#&=+ ;$HOME"
@@ -34,7 +34,7 @@ def test_escaped_credentials_reach_the_driver_decoded(bake: Bake, orm: str, use_
 
     result = run([sys.executable, "-c", snippet], cwd=project)
 
-    assert result.returncode == 0, result.stderr
+    ok(result)
     assert json.loads(result.stdout) == ["us@er", AWKWARD_PASSWORD, "app"]
 
 
@@ -54,8 +54,8 @@ def test_mariadb_user_with_awkward_password_and_explicit_driver(
         try:
             url = f"mysql+pymysql://{user}:{quote(AWKWARD_PASSWORD, safe='')}@{host}:{port}/{name}"
             project = bake(orm=orm, use_async=use_async, database_url=url)
-            result = run_generated_suite(project, "tests/test_api.py")
+            result = run_generated_suite(project, "tests/test_users.py", "tests/test_items.py")
         finally:
             with conn.cursor() as cursor:
                 cursor.execute(f"DROP USER '{user}'@'%'")
-    assert result.returncode == 0, result.stdout + result.stderr
+    ok(result)

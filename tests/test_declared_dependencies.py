@@ -13,8 +13,7 @@ import pytest
 from uv import find_uv_bin
 
 from .cells import BACKENDS, ORMS, Cell
-from .conftest import Bake, run, run_generated_suite
-from .test_extras import dockerfile_uv_syncs
+from .conftest import Bake, dockerfile_uv_syncs, ok, run, run_generated_suite
 
 PIP_CELLS = [
     Cell(orm, "middleware" if backend == "mysql" else "dependency", backend) for orm in ORMS for backend in BACKENDS
@@ -33,20 +32,20 @@ def test_suite_passes_in_a_fresh_venv_installed_with_pip(
 ) -> None:
     project = bake(**cell.answers(database_url))
     venv = tmp_path / "venv"
-    assert run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path).returncode == 0
+    ok(run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path))
     python = str(venv / "bin" / "python")
     # The README's commands: a pip that knows dependency groups, then the project with its `test` group.
     upgrade = run([sys.executable, "-m", "pip", "--python", python, "install", "-q", "pip>=25.1"], cwd=project)
-    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    ok(upgrade)
     install = run([python, "-m", "pip", "install", "-q", "-e", ".", "--group", "test"], cwd=project)
-    assert install.returncode == 0, install.stdout + install.stderr
+    ok(install)
     # The distribution is named after the project and has the package's version, as hatchling read it.
     metadata = run([python, "-c", f"import importlib.metadata as m; print(m.version({project.name!r}))"], cwd=project)
     assert metadata.stdout.strip() == "0.1.0", metadata.stdout + metadata.stderr
 
     result = run_generated_suite(project, python=python)
 
-    assert result.returncode == 0, result.stdout + result.stderr
+    ok(result)
     assert " passed" in result.stdout
 
 
@@ -67,7 +66,7 @@ def test_suite_passes_after_uv_sync(bake: Bake, cell: Cell, database_url: str) -
     for _ in range(2):
         for command in dockerfile_uv_syncs(project):
             result = run(["sh", "-c", command], cwd=project, **env)
-            assert result.returncode == 0, f"{command}:\n{result.stdout}{result.stderr}"
+            ok(result)
         assert (project / "uv.lock").exists()
         # The app's dependencies, and none of the test tools.
         assert has_module(project, "uvicorn") and has_module(project, cell.orm)
@@ -75,9 +74,9 @@ def test_suite_passes_after_uv_sync(bake: Bake, cell: Cell, database_url: str) -
 
     # The README's: `uv sync`, then `uv run pytest`.
     sync = run([UV, "sync"], cwd=project, **env)
-    assert sync.returncode == 0, sync.stdout + sync.stderr
+    ok(sync)
     assert has_module(project, "pytest") and has_module(project, "mypy")
     result = run([UV, "run", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error"], cwd=project, **env)
 
-    assert result.returncode == 0, result.stdout + result.stderr
+    ok(result)
     assert " passed" in result.stdout

@@ -12,8 +12,8 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import tomllib
 import urllib.request
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
@@ -27,30 +27,31 @@ from dotenv import dotenv_values
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
-from uvicorn.main import main as uvicorn_command
 
 from .cells import BACKENDS, CELLS, ORMS, Cell
-from .conftest import TEMPLATE, Bake, clean_env, run
+from .conftest import (
+    PACKAGE,
+    PLACEHOLDER_URLS,
+    TEMPLATE,
+    Bake,
+    bake_placeholder,
+    clean_env,
+    dockerfile,
+    dockerfile_cmd,
+    dockerfile_env,
+    dockerfile_uv_syncs,
+    ok,
+    project_files,
+    pyproject,
+    run,
+    run_command,
+    uvicorn_options,
+)
 from .server import serve
 
-# Placeholder URLs (nothing connects); the PostgreSQL one has a percent-encoded password.
-URLS = {
-    "sqlite": "sqlite:///./shop.db",
-    "postgresql": "postgresql://shop:pa%40ss@db.internal:5432/shop",
-    "mysql": "mysql+pymysql://shop:secret@db.internal:3306/shop",
-}
 # The files around the code do not depend on the strategy or on sync/async.
 EXTRAS_CELLS = [Cell(orm, "dependency", backend) for orm in ORMS for backend in BACKENDS]
-PACKAGE = "shop"  # not the default, so a hard-coded `sql_app` shows
 PYTHON = "3.11"
-
-
-def bake_cell(bake: Bake, cell: Cell) -> Path:
-    return bake(**cell.answers(URLS[cell.backend]), package_name=PACKAGE)
-
-
-def pyproject(project: Path) -> dict[str, Any]:
-    return tomllib.loads((project / "pyproject.toml").read_text())
 
 
 def group_requirements(project: Path, group: str) -> dict[str, Requirement]:
@@ -68,7 +69,7 @@ def group_requirements(project: Path, group: str) -> dict[str, Requirement]:
 
 @pytest.mark.parametrize("cell", EXTRAS_CELLS, ids=lambda c: c.id)
 def test_env_example_names_every_setting_with_its_default(bake: Bake, cell: Cell) -> None:
-    project = bake_cell(bake, cell)
+    project = bake_placeholder(bake, cell, package_name=PACKAGE)
     lines = (project / ".env.example").read_text().splitlines()
     example = dict(line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
 
@@ -76,7 +77,7 @@ def test_env_example_names_every_setting_with_its_default(bake: Bake, cell: Cell
     defaults = settings_read(project)
     assert {variable.lower() for variable in example} == defaults.keys()
     # A placeholder for the password, and the URL without it.
-    assert example["DATABASE_URL"] == without_password(URLS[cell.backend])
+    assert example["DATABASE_URL"] == without_password(PLACEHOLDER_URLS[cell.backend])
     assert example["DATABASE_PASSWORD"] == "" and defaults["database_password"] is None
     assert settings_read(project, **example) == defaults  # each value is the default, as the package reads it
     # The package reads these names: other values in them come through.
@@ -121,57 +122,60 @@ def test_test_tools_are_a_dependency_group_that_uv_sync_installs(bake: Bake, orm
     assert "pydantic-settings" in {Requirement(r).name for r in declared["project"]["dependencies"]}
 
 
-def dockerfile(project: Path) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs: comments dropped, continuation lines joined."""
-    text = re.sub(r"\\\n", " ", (project / "Dockerfile").read_text())
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    return [(instruction.upper(), arguments.strip()) for instruction, _, arguments in (s.partition(" ") for s in lines)]
-
-
-def run_command(arguments: str) -> str:
-    """A RUN instruction's shell command, without its `--mount=...` options."""
-    return re.sub(r"^(?:--mount=\S+\s+)*", "", arguments)
-
-
-def dockerfile_uv_syncs(project: Path) -> list[str]:
-    """The shell commands with which the Dockerfile installs the project."""
-    runs = [run_command(arguments) for instruction, arguments in dockerfile(project) if instruction == "RUN"]
-    return [command for command in runs if command.startswith("uv sync")]
-
-
 def python_version_allowed(project: Path, python: str) -> bool:
     return Version(python) in SpecifierSet(pyproject(project)["project"]["requires-python"])
 
 
 UV_IMAGE = re.compile(r"--from=ghcr\.io/astral-sh/uv:(\d+\.\d+\.\d+) /uv /uvx /bin/")
-# Installed exactly when committed, and the build then fails if it is stale; else resolved anew.
-LOCKED_IF_COMMITTED = "$([ -f uv.lock ] && echo --locked)"
+# uv's own name for what `uv sync` installs by default: the `dev` group (which includes `test`).
+DEFAULT_GROUPS = frozenset({"dev"})
+
+
+def uv_calls(command: str, lock_committed: bool, folder: Path) -> list[list[str]]:
+    """The arguments each `uv` of a shell command gets, the command run by sh as written in a folder
+    with (or without) a committed uv.lock, and a stand-in for uv that only notes its arguments."""
+    folder.mkdir(exist_ok=True)
+    (folder / "uv.lock").unlink(missing_ok=True)
+    if lock_committed:
+        (folder / "uv.lock").touch()
+    note = f"uv() {{ {shlex.quote(sys.executable)} -c 'import json, sys; print(json.dumps(sys.argv[1:]))' \"$@\"; }}"
+    result = ok(run(["sh", "-c", f"{note}\n{command}"], cwd=folder))
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+@dataclass(frozen=True)
+class Sync:
+    """What a `uv sync` installs, and whether it holds to uv.lock."""
+
+    groups: frozenset[str]  # the dependency groups
+    project: bool  # the project itself, besides its dependencies
+    locked: bool  # exactly the lock's versions, failing if the lock is stale
+
+
+def uv_sync(arguments: list[str]) -> Sync:
+    """What uv makes of `uv sync`'s arguments, for the options the project's files use."""
+    assert arguments[0] == "sync", arguments
+    options = arguments[1:]
+    meaning = {"--no-dev", "--no-install-project", "--locked"}
+    assert set(options) <= meaning, f"say here what {set(options) - meaning} means"
+    return Sync(
+        groups=frozenset() if "--no-dev" in options else DEFAULT_GROUPS,
+        project="--no-install-project" not in options,
+        locked="--locked" in options,
+    )
+
+
+def uv_syncs(commands: list[str], folder: Path) -> dict[bool, list[Sync]]:
+    """What the commands' `uv sync` calls install, with uv.lock committed (True) and without."""
+    return {
+        committed: [uv_sync(call) for command in commands for call in uv_calls(command, committed, folder)]
+        for committed in (True, False)
+    }
 
 
 def pinned_uv(project: Path) -> str:
     [pinned] = [m[1] for i, a in dockerfile(project) if i == "COPY" and (m := UV_IMAGE.fullmatch(a))]
     return pinned
-
-
-def dockerfile_env(project: Path) -> dict[str, str]:
-    """The variables the Dockerfile's ENV instructions set, as written (`$PATH` unexpanded)."""
-    pairs = [item.split("=", 1) for i, a in dockerfile(project) if i == "ENV" for item in shlex.split(a)]
-    return dict(pairs)
-
-
-def dockerfile_cmd(project: Path) -> list[str]:
-    """The CMD, which must be in exec form (a JSON array): no shell stands between it and the signals."""
-    [cmd] = [json.loads(arguments) for instruction, arguments in dockerfile(project) if instruction == "CMD"]
-    assert isinstance(cmd, list) and all(isinstance(word, str) for word in cmd), cmd
-    return cmd
-
-
-def uvicorn_options(arguments: list[str]) -> dict[str, Any]:
-    """What uvicorn's own command line makes of these arguments (nothing is started)."""
-    # It also reads UVICORN_* variables: none may leak in from here.
-    assert not [name for name in os.environ if name.startswith("UVICORN_")]
-    with uvicorn_command.make_context("uvicorn", list(arguments)) as context:
-        return dict(context.params)
 
 
 def served_config(options: dict[str, Any], environment: dict[str, str]) -> uvicorn.Config:
@@ -185,8 +189,8 @@ def served_config(options: dict[str, Any], environment: dict[str, str]) -> uvico
 
 
 @pytest.mark.parametrize("cell", EXTRAS_CELLS, ids=lambda c: c.id)
-def test_dockerfile_installs_the_project_with_uv_and_serves_its_app(bake: Bake, cell: Cell) -> None:
-    project = bake_cell(bake, cell)
+def test_dockerfile_installs_the_project_with_uv_and_serves_its_app(bake: Bake, cell: Cell, tmp_path: Path) -> None:
+    project = bake_placeholder(bake, cell, package_name=PACKAGE)
     instructions = dockerfile(project)
     [image] = [arguments for instruction, arguments in instructions if instruction == "FROM"]
     assert image == f"python:{PYTHON}-slim" and python_version_allowed(project, PYTHON)
@@ -205,10 +209,11 @@ def test_dockerfile_installs_the_project_with_uv_and_serves_its_app(bake: Bake, 
     assert copied == [dependencies, [PACKAGE]]  # the dependencies' layer first; no migration files (in the package)
 
     # Dependencies, then the project, each `--locked` once uv.lock is committed; no test tools.
-    assert dockerfile_uv_syncs(project) == [
-        f"uv sync --no-dev --no-install-project {LOCKED_IF_COMMITTED}",
-        f"uv sync --no-dev {LOCKED_IF_COMMITTED}",
-    ]
+    # Installed exactly when committed, and the build then fails if it is stale; else resolved anew.
+    assert uv_syncs(dockerfile_uv_syncs(project), tmp_path / "sh") == {
+        committed: [Sync(frozenset(), False, committed), Sync(frozenset(), True, committed)]
+        for committed in (True, False)
+    }
     assert not [a for i, a in instructions if i == "RUN" and "pip " in a]
     order = [i if i != "COPY" else a.split()[0] for i, a in instructions if i in {"COPY", "RUN"}]
     assert order.index(PACKAGE) == order.index("RUN") + 1  # the project's code after the dependencies' layer
@@ -240,7 +245,7 @@ def test_dockerfile_installs_the_project_with_uv_and_serves_its_app(bake: Bake, 
 @pytest.mark.parametrize("cell", EXTRAS_CELLS, ids=lambda c: c.id)
 def test_dockerfile_serves_like_production(bake: Bake, cell: Cell) -> None:
     """Workers and trusted proxies come from the environment, and SIGTERM stops it within a bound."""
-    project = bake_cell(bake, cell)
+    project = bake_placeholder(bake, cell, package_name=PACKAGE)
     image_env = {name: value for name, value in dockerfile_env(project).items() if name != "PATH"}
     options = uvicorn_options(dockerfile_cmd(project)[1:])
     # No option overrides what the environment says.
@@ -278,8 +283,8 @@ SERVICES = {
 
 
 @pytest.mark.parametrize("cell", EXTRAS_CELLS, ids=lambda c: c.id)
-def test_workflow_runs_lint_types_and_tests_with_uv_on_the_right_python(bake: Bake, cell: Cell) -> None:
-    project = bake_cell(bake, cell)
+def test_workflow_runs_lint_types_and_tests_with_uv_on_the_right_python(bake: Bake, cell: Cell, tmp_path: Path) -> None:
+    project = bake_placeholder(bake, cell, package_name=PACKAGE)
     loaded = workflow(project)
     # YAML 1.1 reads the key `on` as True.
     assert set(loaded[True]) == {"push", "pull_request"}
@@ -292,13 +297,19 @@ def test_workflow_runs_lint_types_and_tests_with_uv_on_the_right_python(bake: Ba
     assert re.fullmatch(r"v\d+\.\d+\.\d+", setup_uv["uses"].split("@")[1])
     assert setup_uv["with"] == {"version": pinned_uv(project), "python-version": PYTHON}
 
-    commands = steps_run(job)
-    assert commands[0] == f"uv sync {LOCKED_IF_COMMITTED}"
-    # The very commands test_cells.py and test_migrations.py run in every cell.
-    expected = ["uv run ruff check .", "uv run ruff format --check .", "uv run mypy", "uv run pytest"]
+    [install, *checks] = steps_run(job)
+    # The project with its default groups (the test tools among them), to the lock when committed.
+    assert uv_syncs([install], tmp_path / "sh") == {
+        True: [Sync(DEFAULT_GROUPS, True, True)],
+        False: [Sync(DEFAULT_GROUPS, True, False)],
+    }
+    # The very commands test_cells.py and test_migrations.py run in every cell, each in the project's environment.
+    expected = [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"], ["pytest"]]
     if cell.orm == "sqlalchemy":
-        expected.insert(3, "uv run alembic upgrade head && uv run alembic check")
-    assert commands[1:] == expected
+        expected[3:3] = [["alembic", "upgrade", "head"], ["alembic", "check"]]
+    assert [call for check in checks for call in uv_calls(check, False, tmp_path / "sh")] == [
+        ["run", *command] for command in expected
+    ]
 
     if cell.backend == "sqlite":
         assert "services" not in job and "env" not in job
@@ -579,8 +590,8 @@ def check_compose(project: Path, baked_url: str, **shell: str) -> None:
 
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
 def test_compose_starts_the_app_next_to_its_database(bake: Bake, cell: Cell) -> None:
-    project = bake_cell(bake, cell)
-    check_compose(project, URLS[cell.backend])
+    project = bake_placeholder(bake, cell, package_name=PACKAGE)
+    check_compose(project, PLACEHOLDER_URLS[cell.backend])
 
 
 # Every character a URL escapes, `$` that compose and python-dotenv could expand, and (not for
@@ -634,7 +645,7 @@ def test_the_password_is_in_the_git_ignored_env_file_only(bake: Bake, cell: Cell
     project = bake(**cell.answers(url), package_name=PACKAGE)
 
     forms = {password, encoded, encoded.lower(), quote(password), json.dumps(password)[1:-1]}
-    for name in tree(project) - {".env"}:
+    for name in project_files(project) - {".env"}:
         text = (project / name).read_text(encoding="utf-8")
         assert not [form for form in forms if form in text], f"the password in {name}"
     # .env has it, which compose (for compose.yaml's values) and python-dotenv (for the app) read alike;
@@ -642,7 +653,7 @@ def test_the_password_is_in_the_git_ignored_env_file_only(bake: Bake, cell: Cell
     assert compose_dotenv(project) == dotenv_values(project / ".env") == {"DATABASE_PASSWORD": password}
     assert (project / ".env").stat().st_mode & 0o077 == 0
     run(["git", "init", "-q"], cwd=project)
-    assert run(["git", "check-ignore", "-q", ".env"], cwd=project).returncode == 0
+    ok(run(["git", "check-ignore", "-q", ".env"], cwd=project))
     # The package connects with it, from .env alone.
     assert url_parts(settings_read(project)["database_url"]) == url_parts(url)
 
@@ -650,7 +661,7 @@ def test_the_password_is_in_the_git_ignored_env_file_only(bake: Bake, cell: Cell
 @pytest.mark.parametrize("cell", EXTRAS_CELLS, ids=lambda c: c.id)
 def test_compose_environment_is_what_the_package_reads(bake: Bake, cell: Cell) -> None:
     """Each variable compose sets for the app and the migrations is a setting, read as meant."""
-    project = bake_cell(bake, cell)
+    project = bake_placeholder(bake, cell, package_name=PACKAGE)
     services = compose(project)["services"]
     for name in services.keys() & {"app", "migrate"}:
         environment = services[name]["environment"]
@@ -667,7 +678,7 @@ def settings_read(project: Path, **env: str) -> dict[str, Any]:
     """Every setting of the package, as it reads them from this environment."""
     code = f"from {PACKAGE}.config import settings; print(settings.model_dump_json())"
     result = run([sys.executable, "-c", code], cwd=project, **env)
-    assert result.returncode == 0, result.stderr
+    ok(result)
     read: dict[str, Any] = json.loads(result.stdout)
     return read
 
@@ -696,7 +707,9 @@ def health_check(service: dict[str, Any], url: str, cwd: Path) -> subprocess.Com
 
 
 def test_app_health_check_passes_only_while_ready(bake: Bake, tmp_path: Path) -> None:
-    app = compose(bake_cell(bake, Cell("sqlalchemy", "dependency", "postgresql")))["services"]["app"]
+    app = compose(bake_placeholder(bake, Cell("sqlalchemy", "dependency", "postgresql"), package_name=PACKAGE))[
+        "services"
+    ]["app"]
     Probed.paths.clear()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Probed)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -704,7 +717,7 @@ def test_app_health_check_passes_only_while_ready(bake: Bake, tmp_path: Path) ->
     url = f"http://127.0.0.1:{server.server_port}/health/ready"
     try:
         Probed.status = 200
-        assert health_check(app, url, tmp_path).returncode == 0
+        ok(health_check(app, url, tmp_path))
         Probed.status = 503  # the database does not answer
         assert health_check(app, url, tmp_path).returncode != 0
     finally:
@@ -717,7 +730,7 @@ def test_app_health_check_passes_only_while_ready(bake: Bake, tmp_path: Path) ->
 @pytest.mark.parametrize("orm", ORMS)
 def test_compose_commands_run_on_the_project(bake: Bake, tmp_path: Path, orm: str) -> None:
     """`migrate` makes the schema, the app then serves without migrating, and its health check passes."""
-    project = bake(**Cell(orm, "dependency", "postgresql").answers(URLS["postgresql"]), package_name=PACKAGE)
+    project = bake_placeholder(bake, Cell(orm, "dependency", "postgresql"), package_name=PACKAGE)
     services = compose(project)["services"]
     # On SQLite here: what the commands do does not depend on the server.
     database = tmp_path / "app.db"
@@ -726,7 +739,7 @@ def test_compose_commands_run_on_the_project(bake: Bake, tmp_path: Path, orm: st
     python, *arguments = services["migrate"]["command"]
     assert python == "python"
     migrated = run([sys.executable, *arguments], cwd=project, **services["migrate"]["environment"] | local)
-    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    ok(migrated)
     with sqlite3.connect(database) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"users", "items"} <= tables
@@ -734,7 +747,7 @@ def test_compose_commands_run_on_the_project(bake: Bake, tmp_path: Path, orm: st
     env = clean_env(**services["app"]["environment"] | local)
     with serve(project, env=env, log=tmp_path / "server.log", app=f"{PACKAGE}.main:app") as server:
         checked = health_check(services["app"], f"{server.url}/health/ready", tmp_path)
-        assert checked.returncode == 0, checked.stdout + checked.stderr
+        ok(checked)
         with urllib.request.urlopen(f"{server.url}/users/", timeout=10) as response:
             assert response.status == 200
 
@@ -801,7 +814,7 @@ LOCAL_FILES = [
     ".ruff_cache/0.15.0/123",
     "htmlcov/index.html",
     f"{PACKAGE}/__pycache__/main.cpython-311.pyc",
-    "tests/__pycache__/test_api.cpython-311-pytest-9.0.pyc",
+    "tests/__pycache__/test_users.cpython-311-pytest-9.0.pyc",
 ]
 
 
@@ -811,7 +824,7 @@ def test_dockerignore_keeps_the_build_context_to_what_the_dockerfile_copies(bake
     for name in LOCAL_FILES:
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text("")
-    files = tree(project)
+    files = project_files(project)
     rules = dockerignore(project)
     context = {name for name in files if in_build_context(name, rules)}
 
@@ -829,12 +842,8 @@ ANSWERS = {
     "project_name": "My Shop",
     "package_name": PACKAGE,
     "session_strategy": "middleware",
-    "database_url": URLS["postgresql"],
+    "database_url": PLACEHOLDER_URLS["postgresql"],
 }
-
-
-def tree(project: Path) -> set[str]:
-    return {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
 
 
 @pytest.mark.parametrize("orm", ORMS)
@@ -852,6 +861,6 @@ def test_recorded_answers_replay_to_the_same_project(bake: Bake, tmp_path: Path,
 
     # The same tracked files; the password stays the project's own, in `.env`.
     replayed = bake(**recorded)
-    assert tree(replayed) == tree(project) - {".env"}
-    _, mismatch, errors = filecmp.cmpfiles(project, replayed, sorted(tree(replayed)), shallow=False)
+    assert project_files(replayed) == project_files(project) - {".env"}
+    _, mismatch, errors = filecmp.cmpfiles(project, replayed, sorted(project_files(replayed)), shallow=False)
     assert mismatch == errors == []

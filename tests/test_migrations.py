@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from .cells import BACKENDS, CELLS, MODES, Cell
-from .conftest import Bake, run
+from .conftest import Bake, ok, run
 
 SQLALCHEMY_CELLS = [Cell("sqlalchemy", "dependency", backend, use_async) for use_async in MODES for backend in BACKENDS]
 VERSIONS = "sql_app/migrations/versions"
@@ -25,11 +25,6 @@ REVISION = f"{VERSIONS}/0001_create_users_and_items.py"
 
 def alembic(project: Path, *args: str, **env: str) -> CompletedProcess[str]:
     return run([sys.executable, "-m", "alembic", *args], cwd=project, **env)
-
-
-def ok(result: CompletedProcess[str]) -> CompletedProcess[str]:
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
 
 
 def with_a_percent(url: str, tmp_path: Path) -> str:

@@ -5,8 +5,6 @@ declared dependencies (its `[project]` ones and its dependency groups), what the
 (markers evaluated, extras followed), and the top-level modules each of those distributions installs.
 """
 
-import json
-import runpy
 import tomllib
 from importlib.metadata import Distribution, PackageNotFoundError, distribution
 from pathlib import Path
@@ -16,9 +14,10 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from hooks import pre_gen_project
+
 from .cells import CELLS, Cell
-from .conftest import TEMPLATE, Bake
-from .test_cells import bake_static
+from .conftest import Bake, bake_placeholder
 
 # Where markers are evaluated besides here: a requirement only they select is not installed
 # here, so its modules are taken to be its name (colorama, tzdata).
@@ -26,14 +25,6 @@ OTHER_PLATFORMS = [
     {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt"},
     {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix"},
 ]
-
-
-def hook_taken_names(tmp_path: Path) -> set[str]:
-    """TAKEN_NAMES as the rendered hook holds it (its module code only: main() does not run)."""
-    hook = (TEMPLATE / "hooks" / "pre_gen_project.py").read_text(encoding="utf-8")
-    rendered = tmp_path / "pre_gen_project.py"
-    rendered.write_text(hook.replace("{{ cookiecutter | tojson }}", json.dumps({})), encoding="utf-8")
-    return set(runpy.run_path(str(rendered))["TAKEN_NAMES"])
 
 
 def declared_requirements(project: Path) -> list[str]:
@@ -92,9 +83,9 @@ def top_level_modules(dist: Distribution) -> set[str]:
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
-def test_every_module_of_the_cells_environment_is_a_taken_name(bake: Bake, cell: Cell, tmp_path: Path) -> None:
-    installed, elsewhere = dependency_closure(declared_requirements(bake_static(bake, cell)))
-    taken = hook_taken_names(tmp_path)
+def test_every_module_of_the_cells_environment_is_a_taken_name(bake: Bake, cell: Cell) -> None:
+    installed, elsewhere = dependency_closure(declared_requirements(bake_placeholder(bake, cell)))
+    taken = {name.lower() for name in pre_gen_project.TAKEN_NAMES}
 
     missing = {
         f"{module} (from {name})"

@@ -5,11 +5,10 @@ MySQL's schema lock, whose result is checked: no lock, no schema change, and a c
 import sys
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from .cells import MODES, ORMS, Cell, admin_connection
-from .conftest import Bake, run
+from .cells import MODES, ORMS, Cell, admin_connection, expected_tables, tables_of
+from .conftest import Bake, ok, run
 
 STEP_CELLS = [Cell(orm, "dependency", "postgresql", use_async) for orm in ORMS for use_async in MODES]
 LOCK_CELLS = [Cell(orm, "middleware", "mysql", use_async) for orm in ORMS for use_async in MODES]
@@ -25,22 +24,6 @@ with TestClient(app) as client:
 MIGRATE = "import asyncio, inspect; from sql_app import migrate; step = migrate.main()\n" + (
     "if inspect.isawaitable(step): asyncio.run(step)"
 )
-
-
-def tables_of(cell: Cell, database_url: str) -> set[str]:
-    name = database_url.rsplit("/", 1)[1]
-    if cell.backend == "postgresql":
-        with psycopg.connect(database_url, autocommit=True) as conn:
-            rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
-    else:
-        with admin_connection(cell.backend) as conn, conn.cursor() as cursor:
-            cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (name,))
-            rows = list(cursor.fetchall())
-    return {row[0] for row in rows}
-
-
-def expected_tables(cell: Cell) -> set[str]:
-    return {"users", "items"} | ({"alembic_version"} if cell.orm == "sqlalchemy" else set())
 
 
 def python(project: Path, code: str, **env: str) -> tuple[int, str]:
@@ -60,7 +43,7 @@ def test_migrate_command_is_the_schema_step_when_startup_leaves_it_alone(
 
     for _ in range(2):  # and again: nothing left to do
         result = run([sys.executable, "-m", "sql_app.migrate"], cwd=project, timeout=120)
-        assert result.returncode == 0, result.stdout + result.stderr
+        ok(result)
         assert tables_of(cell, database_url) == expected_tables(cell)
 
 

@@ -19,11 +19,9 @@ from typing import Any
 import pytest
 
 from .cells import Cell
-from .conftest import Bake, clean_env
+from .conftest import PACKAGE, PLACEHOLDER_URLS, Bake, clean_env, dockerfile_cmd, dockerfile_env, uvicorn_options
 from .server import answers, free_port
-from .test_extras import URLS, dockerfile_cmd, dockerfile_env, uvicorn_options
 
-PACKAGE = "shop"
 # Both ORMs, sync and async, both strategies, with the image's one worker process; and the
 # supervisor of several workers (the same in every cell), which passes SIGTERM on to each.
 CASES = [
@@ -61,7 +59,7 @@ def slow_request(connection: http.client.HTTPConnection, outcome: dict[str, Any]
 def test_sigterm_lets_the_request_in_flight_finish_then_shuts_down(
     bake: Bake, tmp_path: Path, cell: Cell, workers: str
 ) -> None:
-    project = bake(**cell.answers(URLS["sqlite"]), package_name=PACKAGE)
+    project = bake(**cell.answers(PLACEHOLDER_URLS["sqlite"]), package_name=PACKAGE)
     cmd = dockerfile_cmd(project)
     graceful = uvicorn_options(cmd[1:])["timeout_graceful_shutdown"]
     image_env = {name: value for name, value in dockerfile_env(project).items() if name != "PATH"}

@@ -14,8 +14,7 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 from .cells import Cell
-from .conftest import TEMPLATE, Bake, clean_env, run
-from .test_cells import bake_static
+from .conftest import TEMPLATE, Bake, bake_placeholder, clean_env, ok, run
 
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "test",
@@ -33,7 +32,7 @@ def readme_cruft_commands(project: Path) -> list[str]:
 
 
 def test_readme_cruft_commands_run_beside_the_async_mysql_environment(bake: Bake) -> None:
-    project = bake_static(bake, Cell("peewee", "dependency", "mysql", use_async=True))
+    project = bake_placeholder(bake, Cell("peewee", "dependency", "mysql", use_async=True))
     # The project's environment (this one, activated) has aiomysql's `examples`.
     assert "aiomysql" in packages_distributions().get("examples", [])
     environment = {
@@ -42,7 +41,7 @@ def test_readme_cruft_commands_run_beside_the_async_mysql_environment(bake: Bake
         **GIT_IDENTITY,
     }
     for git in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "baked"]):
-        assert run(["git", *git], cwd=project, **GIT_IDENTITY).returncode == 0
+        ok(run(["git", *git], cwd=project, **GIT_IDENTITY))
     template_version = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=TEMPLATE, capture_output=True, text=True, check=True
     ).stdout.strip()
@@ -63,5 +62,5 @@ def test_readme_cruft_commands_run_beside_the_async_mysql_environment(bake: Bake
             # `update` needs the link committed, as a user would.
             assert (project / ".cruft.json").exists()
             for git in (["add", ".cruft.json"], ["commit", "-q", "-m", "cruft link"]):
-                assert run(["git", *git], cwd=project, **GIT_IDENTITY).returncode == 0
+                ok(run(["git", *git], cwd=project, **GIT_IDENTITY))
     assert "up to date" in result.stdout

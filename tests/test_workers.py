@@ -28,11 +28,10 @@ from typing import Any
 import psycopg
 import pytest
 
-from .cells import Cell
+from .cells import Cell, expected_tables, tables_of
 from .conftest import Bake, clean_env
 from .pgbouncer import POOLER_ENV
 from .server import Server, serve
-from .test_schema_step import expected_tables, tables_of
 
 # One cell per ORM, with different strategies, and an async one.
 WORKER_CELLS = [

@@ -26,7 +26,7 @@ class PostgresqlDatabase(PooledPostgresqlDatabase):  # type: ignore[misc]  # unt
     server dropped. Here it trusts psycopg's own flag, which costs nothing. After the
     server drops every connection (a restart), the first request on a dead one fails;
     that one is not put back, and neither are the pool's idle ones, so no request after
-    it fails (tests/test_database_restart.py).
+    it fails (tests/plumbing/test_database_restart.py).
     """
 
     def _is_closed(self, conn: Any) -> bool:

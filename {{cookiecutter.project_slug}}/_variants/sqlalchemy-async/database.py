@@ -74,7 +74,7 @@ def connect_options(url: URL) -> dict[str, Any]:
 # No pool_pre_ping: it costs a round trip on every request. Without it, after the server
 # drops its connections (a restart) the first request to use a dead one fails, and
 # SQLAlchemy then replaces every connection the pool holds, so none fails after it
-# (tests/test_database_restart.py).
+# (tests/plumbing/test_database_restart.py).
 # max_overflow=0: at most pool_size connections; further requests wait for one
 # without holding a thread.
 engine = create_async_engine(

@@ -34,7 +34,7 @@ def driver_options(url: URL) -> dict[str, Any]:
 # No pool_pre_ping: it costs a round trip on every request. Without it, after the server
 # drops its connections (a restart) the first request to use a dead one fails, and
 # SQLAlchemy then replaces every connection the pool holds, so none fails after it
-# (tests/test_database_restart.py).
+# (tests/plumbing/test_database_restart.py).
 engine = create_engine(
     engine_url(settings.database_url),
     pool_size=settings.database_pool_size,

@@ -1,4 +1,5 @@
-"""What the tests need from the database beyond the app: Peewee's query hooks and resets.
+"""What the tests need from the database beyond the app: Peewee's table resets, and rows read
+back as stored.
 
 The application's pool holds connections of the event loop that uses them (the
 TestClient's). These helpers are called from plain test code, outside that loop, so
@@ -10,82 +11,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-import peewee
-
 from {{ cookiecutter.package_name }}.config import settings
 from {{ cookiecutter.package_name }}.database import BACKEND, connect_database, db
 from {{ cookiecutter.package_name }}.models import MODELS, Item, User
 
 T = TypeVar("T")
-
-
-def listen_statements(listener: Callable[[object, str], None]) -> Callable[[], None]:
-    """Call `listener(connection, sql)` after each statement; returns a remover.
-
-    The connection is the one pwasyncio holds for the running task (the hook runs
-    in that task, outside the greenlet, so `db.connection()` is not available).
-    """
-
-    def on_query(event: peewee.QueryEvent) -> None:
-        listener(db._state.conn, event.sql)
-
-    db.query_hooks.append(on_query)
-    return lambda: db.query_hooks.remove(on_query)
-
-
-def listen_statement_starts(listener: Callable[[str], None]) -> Callable[[], None]:
-    """Call `listener(sql)` as each statement goes to the database, in the code that
-    sends it; returns a remover."""
-    # Peewee's query hooks run after a statement: wrap this database's own execute_sql.
-    execute_sql = db.execute_sql
-
-    def starting(sql: str, *args: Any, **kwargs: Any) -> Any:
-        listener(sql)
-        return execute_sql(sql, *args, **kwargs)
-
-    vars(db)["execute_sql"] = starting
-    return lambda: vars(db).pop("execute_sql")
-
-
-def listen_checkouts(
-    on_take: Callable[[object], None], on_give_back: Callable[[object], None]
-) -> Callable[[], None]:
-    """Call `on_take(connection)` when it leaves the pool, `on_give_back` before it
-    returns; returns a remover."""
-    # pwasyncio has no such events: wrap this database's own acquire and release.
-    acquire, release = db._acquire_conn_async, db._release_conn
-
-    async def taking() -> Any:
-        connection = await acquire()
-        on_take(connection)
-        return connection
-
-    async def giving_back(connection: Any) -> None:
-        on_give_back(connection)
-        await release(connection)
-
-    vars(db).update(_acquire_conn_async=taking, _release_conn=giving_back)
-
-    def remove() -> None:
-        vars(db).update(_acquire_conn_async=acquire, _release_conn=release)
-
-    return remove
-
-
-def connections_in_use() -> int:
-    """How many connections the app's pool counts as handed out, by the pool's own books.
-
-    A connection lost on its way from the pool to pwasyncio never passes
-    `listen_checkouts`, but stays counted here.
-    """
-    pool = db._pool
-    if pool is None:  # not created yet, or closed
-        return 0
-    if BACKEND == "mysql":  # aiomysql's pool; its size counts connections being opened
-        return int(pool.size - pool.freesize)
-    if BACKEND == "postgresql":  # asyncpg's
-        return int(pool.get_size() - pool.get_idle_size())
-    return int(pool._pool_size - pool._queue.qsize())  # pwasyncio's own, of aiosqlite connections
 
 
 def run(work: Callable[[], T]) -> T:
@@ -175,8 +105,3 @@ def empty_tables() -> None:
 
 def drop_tables() -> None:
     run_sql_on_tables("DROP TABLE {}")
-
-
-def query(sql: str) -> list[tuple[Any, ...]]:
-    """Rows of `sql`, run on a connection of its own, outside the app's pool."""
-    return run(lambda: [tuple(row) for row in peewee_database().execute_sql(sql)])

@@ -1,4 +1,5 @@
-"""What the tests need from the database beyond the app: SQLAlchemy's events and resets.
+"""What the tests need from the database beyond the app: SQLAlchemy's table resets, and rows
+read back as stored.
 
 The application's pool holds connections of the event loop that uses them (the
 TestClient's). These helpers are called from plain test code, outside that loop, so
@@ -12,65 +13,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, event, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool, QueuePool
+from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.database import engine
 from {{ cookiecutter.package_name }}.models import Base, User
 
 T = TypeVar("T")
-
-
-def listen_statements(listener: Callable[[object, str], None]) -> Callable[[], None]:
-    """Call `listener(dbapi_connection, sql)` after each statement; returns a remover."""
-
-    def after_cursor_execute(conn: Connection, _: object, sql: str, *__: object) -> None:
-        listener(conn.connection.dbapi_connection, sql)
-
-    event.listen(engine.sync_engine, "after_cursor_execute", after_cursor_execute)
-    return lambda: event.remove(engine.sync_engine, "after_cursor_execute", after_cursor_execute)
-
-
-def listen_statement_starts(listener: Callable[[str], None]) -> Callable[[], None]:
-    """Call `listener(sql)` as each statement goes to the database, in the code that
-    sends it; returns a remover."""
-
-    def before_cursor_execute(_: Connection, __: object, sql: str, *___: object) -> None:
-        listener(sql)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", before_cursor_execute)
-    return lambda: event.remove(engine.sync_engine, "before_cursor_execute", before_cursor_execute)
-
-
-def listen_checkouts(
-    on_take: Callable[[object], None], on_give_back: Callable[[object], None]
-) -> Callable[[], None]:
-    """Call `on_take(dbapi_connection)` when it leaves the pool, `on_give_back` before it
-    returns or once it is invalidated (closed and discarded, its place freed); returns a
-    remover."""
-
-    def checkin(dbapi_connection: object | None, *_: object) -> None:
-        if dbapi_connection is not None:  # None: invalidated, and given back already
-            on_give_back(dbapi_connection)
-
-    listeners: dict[str, Callable[..., None]] = {
-        "checkout": lambda dbapi_connection, *_: on_take(dbapi_connection),
-        "invalidate": lambda dbapi_connection, *_: on_give_back(dbapi_connection),
-        "checkin": checkin,
-    }
-    for name, listener in listeners.items():
-        event.listen(engine.sync_engine, name, listener)
-
-    def remove() -> None:
-        for name, listener in listeners.items():
-            event.remove(engine.sync_engine, name, listener)
-
-    return remove
-
-
-def connections_in_use() -> int | None:
-    """How many connections the app's pool counts as handed out, by the pool's own books."""
-    pool = engine.sync_engine.pool
-    return pool.checkedout() if isinstance(pool, QueuePool) else None  # None: no pool
 
 
 def run_sync(work: Callable[[Connection], T]) -> T:
@@ -157,13 +105,3 @@ def drop_tables() -> None:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
     run_sync(drop)
-
-
-def query(sql: str) -> list[tuple[Any, ...]]:
-    """Rows of `sql`, run on a connection of its own, outside the app's pool."""
-
-    def rows(connection: Connection) -> list[tuple[Any, ...]]:
-        result = connection.execute(text(sql))
-        return [tuple(row) for row in result] if result.returns_rows else []
-
-    return run_sync(rows)

@@ -1,13 +1,17 @@
-"""What the database sees: a constant number of statements, and no partial writes."""
+"""What the database sees: a constant number of statements per read, whatever the number of rows,
+and no partial writes.
+
+Touch it when a read loads more (a new relationship: one more statement, not one per row).
+"""
 
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import RequestTracker
-from .database_helpers import listen_statements
-from .test_api import PASSWORD, create_item, create_user
+from ..factories import PASSWORD, create_item, create_user
+from .orm_hooks import listen_statements
+from .tracking import RequestTracker
 
 
 def selects_of_last_request(tracker: RequestTracker) -> list[str]:

@@ -1,14 +1,14 @@
 """The probes an orchestrator asks: liveness never touches the database, readiness asks it.
 
 Readiness holds a connection only for its one query, and answers 503 with a body that
-names no secret when the database fails.
+names no secret when the database fails. Touch it when `health.py` checks more than the database.
 """
 
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import RequestTracker
-from .database_helpers import listen_statements
+from .orm_hooks import listen_statements
+from .tracking import RequestTracker
 
 
 def test_live_answers_without_touching_the_database(

@@ -1,4 +1,9 @@
-"""Many simultaneous requests, slow ones among them, each on its own connection."""
+"""Connection isolation: many simultaneous requests, slow ones among them, each run their SQL on
+a connection of their own, never on one another request holds.
+
+The proof that the per-request plumbing (`deps.py`, `main.py`) keeps requests apart. Touch it when
+a route needs a new kind of request mixed in.
+"""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -7,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }} import routes
 
-from .conftest import RequestTracker
-from .test_api import PASSWORD, create_item, create_user
+from ..factories import PASSWORD, create_item, create_user
+from .tracking import RequestTracker
 
 SHARED = "requests ran SQL on a connection that another request held"
 

@@ -1,5 +1,10 @@
-"""Requests cancelled mid-flight (a client hanging up, a timeout) leave no connection or
-transaction behind."""
+"""Cancellation: requests cancelled mid-flight (a client hanging up, a timeout, a server's
+shutdown) leave no connection or transaction behind, and the pool still serves.
+
+The proof that the per-request plumbing cleans up when cut short, checked by the tracker, the
+pool's own books, the database's sessions and this process's open connections. Touch it when
+the app's engine, pool or per-request plumbing changes.
+"""
 
 import asyncio
 import gc
@@ -16,18 +21,12 @@ from starlette.types import Message
 from {{ cookiecutter.package_name }} import routes
 from {{ cookiecutter.package_name }}.config import settings
 
-from .conftest import RequestTracker, open_connections
-from .database_helpers import connections_in_use, listen_statement_starts, query
-from .test_api import PASSWORD, create_item, create_user
+from ..factories import PASSWORD, create_item, create_user
+from .database_sessions import database_sessions
+from .open_connections import open_connections
+from .orm_hooks import connections_in_use, listen_statement_starts
+from .tracking import RequestTracker
 
-# The server's other connections to the test database: (state, inside a transaction).
-SERVER_SESSIONS = {
-    "postgresql": "SELECT state, left(state, 19) = 'idle in transaction' FROM pg_stat_activity"
-    " WHERE datname = current_database() AND pid <> pg_backend_pid()",
-    "mysql": "SELECT p.command, t.trx_id IS NOT NULL FROM information_schema.processlist p"
-    " LEFT JOIN information_schema.innodb_trx t ON t.trx_mysql_thread_id = p.id"
-    " WHERE p.db = DATABASE() AND p.id <> CONNECTION_ID()",
-}
 CANCEL_STEP = 0.005  # seconds between two requests' cancellations
 # Rounds of those: a race that strands a connection in about one round of five
 # (a cancellation landing just as a new connection is made) shows within them. A
@@ -42,11 +41,6 @@ REQUESTS = [
     ("POST", "/users/{owner}/items/", {"title": "Pen"}),
     ("GET", "/users/{owner}", None),
 ]
-
-
-def server_sessions() -> list[tuple[str, bool]]:
-    sql = SERVER_SESSIONS.get(settings.database_url.split(":")[0].split("+")[0])
-    return [] if sql is None else [(str(state), bool(busy)) for state, busy in query(sql)]
 
 
 async def call(client: TestClient, method: str, path: str, body: Any = None) -> None:
@@ -93,8 +87,7 @@ def test_cancelled_requests_leak_nothing(
 
     async def cancel_requests_in_flight(calls: list[tuple[TestClient, str, str, Any]]) -> None:
         if how == "cancel scope":  # anyio's: every later await in the scope is cancelled too
-            # All at one moment: at many, one async setup on SQLite can hang in a close cut
-            # short (the README's "known limit", where it applies).
+            # All at one moment, the way a cancel scope ends every request in it.
             async with anyio.create_task_group() as group:
                 for args in calls:
                     group.start_soon(call, *args)
@@ -144,8 +137,7 @@ def test_a_write_cancelled_during_its_insert_leaves_nothing(
 
     def cancel_the_request(sql: str) -> None:
         if sql.lstrip().upper().startswith("INSERT"):
-            # From the loop's next turn, when the statement has been sent (or, in a sync
-            # project, from the worker thread running it).
+            # From the loop's next turn, once the statement has been sent.
             loop.call_soon_threadsafe(request[0].cancel)
 
     async def write_and_cancel() -> BaseException | None:
@@ -172,9 +164,9 @@ def assert_nothing_left_behind(tracker: RequestTracker) -> None:
 
     def left_behind() -> tuple[list[int | None], int, list[str], int, int]:
         """Connections not given back, and how many the pool still counts as handed out
-        (it may count one that never reached the app), server sessions in a transaction,
-        how many sessions, and how many connections this process has open."""
-        sessions = server_sessions()
+        (it may count one that never reached the app), the database's sessions in a
+        transaction, how many sessions, and how many connections this process has open."""
+        sessions = database_sessions()
         in_transaction = [state for state, busy in sessions if busy]
         in_use = connections_in_use() or 0  # None: no pool to count
         found = tracker.connections_not_given_back(), in_use, in_transaction, len(sessions)
@@ -184,8 +176,8 @@ def assert_nothing_left_behind(tracker: RequestTracker) -> None:
     def settled(found: tuple[list[int | None], int, list[str], int, int]) -> bool:
         return found[:3] == ([], 0, []) and found[4] <= settings.database_pool_size
 
-    # Worker threads cannot be cancelled: sync endpoints run to their end, then give
-    # back; a connection discarded mid-query may take a moment to close.
+    # What a cancelled request gives back may take a moment: the work it started ends,
+    # a connection discarded mid-query closes.
     deadline = time.monotonic() + 15
     while not settled(found := left_behind()) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -1,9 +1,9 @@
 """After the database server drops every connection (a restart, a failover), the app recovers.
 
-The pool holds connections the server no longer knows. Nothing checks them before use (that
-would cost a round trip on every request): the first request to draw a dead one may fail,
-and that failure clears the pool's other idle connections with it, so no request after it
-fails. Touch this when changing the pool's settings or how connections are checked.
+The pool then holds connections the server no longer knows. Where nothing checks a connection
+before use (a check costs a round trip on every request), the first request to draw a dead one
+fails, and that failure clears the pool's other connections with it: at most that request
+fails, none after it. Touch this when changing the pool's settings or how connections are checked.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from {{ cookiecutter.package_name }} import routes
 from {{ cookiecutter.package_name }}.config import settings
 
-from .conftest import open_connections
-from .server import drop_every_connection
-from .test_api import PASSWORD, create_user
+from ..factories import PASSWORD, create_user
+from .database_sessions import drop_every_connection
+from .open_connections import open_connections
 
 
 def test_after_the_server_drops_every_connection_at_most_one_request_fails(

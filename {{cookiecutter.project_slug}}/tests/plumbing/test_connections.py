@@ -1,40 +1,43 @@
-"""Connections go back where they came from, whatever the request's outcome."""
+"""Leaks: connections go back where they came from, whatever the request's outcome; no more are
+ever open than the pool allows; requests that need none never wait for one.
 
-import inspect
+The proof that the per-request plumbing (`deps.py`, `main.py`) gives every connection back.
+Touch it when a new way for a request to end (a streaming answer, a background task) appears.
+"""
+
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package_name }} import crud, routes
+from {{ cookiecutter.package_name }} import routes
 from {{ cookiecutter.package_name }}.config import settings
 
-from .conftest import RequestTracker, open_connections
-from .test_api import PASSWORD, create_user
+from ..factories import PASSWORD, create_user
+from .open_connections import open_connections
+from .orm_hooks import listen_statements
+from .tracking import RequestTracker
 
-NO_DATABASE = ["/health/live", "/docs", "/openapi.json"]  # paths whose answers query nothing
+# Paths whose answers query nothing.
+NO_DATABASE = ["/health/live", "/docs", "/redoc", "/openapi.json"]
+# GET /items/'s query, in either ORM's spelling (quoted or not, the table aliased or not).
+ITEMS_LISTING = re.compile(r"""(?s)^SELECT\s.*\sFROM\s+[`"]?items[`"]?(\s+AS\s+\S+)?\s+ORDER BY""")
 
 
 def test_requests_leak_no_connections_even_when_they_fail(
-    client: TestClient, tracker: RequestTracker, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, tracker: RequestTracker, request: pytest.FixtureRequest
 ) -> None:
     user = create_user(client)
     taken = {"email": user["email"], "password": PASSWORD}
 
-    def get_items_then_fail(*args: Any, **kwargs: Any) -> Any:
-        get_items(*args, **kwargs)
-        raise RuntimeError("raised inside the endpoint, after a query")
+    def fail_after_listing_items(_: object, sql: str) -> None:
+        if ITEMS_LISTING.search(sql):
+            raise RuntimeError("raised inside the endpoint, after a query")
 
-    async def aget_items_then_fail(*args: Any, **kwargs: Any) -> Any:
-        await get_items(*args, **kwargs)
-        raise RuntimeError("raised inside the endpoint, after a query")
-
-    # One suite for sync and async projects: crud is async in the async ones.
-    get_items: Any = crud.get_items
-    fail = aget_items_then_fail if inspect.iscoroutinefunction(get_items) else get_items_then_fail
-    monkeypatch.setattr(crud, "get_items", fail)
+    remove = listen_statements(fail_after_listing_items)
+    request.addfinalizer(remove)
 
     def send(n: int) -> int:
         if n % 6 == 0:
@@ -84,7 +87,8 @@ def test_a_burst_never_opens_more_connections_than_the_pool(
 def test_requests_that_need_no_connection_never_wait_for_one(
     client: TestClient, tracker: RequestTracker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Pages and probes that touch no database answer while every connection is taken."""
+    """Pages, their assets and probes that touch no database answer while every connection
+    is taken."""
     # Held long enough for every holder to start, also on a loaded machine.
     monkeypatch.setattr(routes, "SLOW_USERS_SECONDS", 3)
     create_user(client)
@@ -100,10 +104,13 @@ def test_requests_that_need_no_connection_never_wait_for_one(
             time.sleep(0.01)
         assert taken == holders  # every connection taken
 
-        statuses = [client.get(path).status_code for path in NO_DATABASE]
+        pages = [client.get(path) for path in NO_DATABASE]
+        # What the documentation pages load from the app.
+        assets = [p for page in pages for p in re.findall(r'(?:src|href)="(/[^"]*)"', page.text)]
+        statuses = [client.get(path).status_code for path in NO_DATABASE + assets]
         # Answered while the slow requests still hold their connections: none waited for one.
         still_held = held()
         assert [request.result().status_code for request in holding] == [200] * holders
 
-    assert statuses == [200] * len(NO_DATABASE)
+    assert assets and statuses == [200] * len(statuses)
     assert still_held == holders
