@@ -46,7 +46,11 @@ async def connect_sqlite(path: str) -> Any:
     """
     import aiosqlite  # here: only SQLite needs it installed
 
-    connecting = asyncio.ensure_future(aiosqlite.connect(path))
+    connection = aiosqlite.connect(path)
+    # As SQLAlchemy's own aiosqlite connect does: a connection still pooled at exit does not
+    # keep the process alive (aiosqlite runs each in a thread of its own).
+    connection._thread.daemon = True
+    connecting = asyncio.ensure_future(connection)
     try:
         return await asyncio.shield(connecting)
     except asyncio.CancelledError:
