@@ -125,7 +125,7 @@ async def keep_session_state(connection: Any) -> None:
 
 def connect_database(url: str, pool_size: int) -> Any:
     options = db_url.parse(url, unquote_user=True, unquote_password=True)
-    if "passwd" in options:  # PyMySQL's spelling; aiomysql takes `password`
+    if "passwd" in options:  # db_url's name for a MySQL password; aiomysql takes `password`
         options["password"] = options.pop("passwd")
     if backend_of(url) == "sqlite":
         options["pragmas"] = {"foreign_keys": 1}

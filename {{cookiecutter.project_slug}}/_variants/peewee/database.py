@@ -51,6 +51,8 @@ def connect_database(url: str) -> peewee.Database:
     scheme, rest = url.split("://", 1)
     backend = scheme.split("+", 1)[0]  # postgresql+psycopg:// and mysql+pymysql:// alike
     options = db_url.parse(f"{backend}://{rest}", unquote_user=True, unquote_password=True)
+    if "passwd" in options:  # db_url's name for a MySQL password; PyMySQL 1.2 takes `password`
+        options["password"] = options.pop("passwd")
     if backend == "sqlite":
         # Each request's connection is used from several threads, one at a time.
         options |= {"check_same_thread": False, "pragmas": {"foreign_keys": 1}}
