@@ -75,7 +75,8 @@ def connect_options(url: URL) -> dict[str, Any]:
     return {"connect_args": driver_options(url)}
 
 
-# No pool_pre_ping: it costs a round trip on every request. Without it, after the server
+# No pool_pre_ping: it costs three round trips on every request (asyncpg's BEGIN, empty
+# query and ROLLBACK: 0.36 ms on a local PostgreSQL). Without it, after the server
 # drops its connections (a restart) the first request to use a dead one fails, and
 # SQLAlchemy then replaces every connection the pool holds, so none fails after it
 # (tests/plumbing/test_database_restart.py).

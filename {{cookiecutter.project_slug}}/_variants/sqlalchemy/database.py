@@ -31,7 +31,8 @@ def driver_options(url: URL) -> dict[str, Any]:
     return {}
 
 
-# No pool_pre_ping: it costs a round trip on every request. Without it, after the server
+# No pool_pre_ping: it costs a round trip on every request (psycopg's empty query: 0.07 ms
+# on a local PostgreSQL, one round trip of a user read's four). Without it, after the server
 # drops its connections (a restart) the first request to use a dead one fails, and
 # SQLAlchemy then replaces every connection the pool holds, so none fails after it
 # (tests/plumbing/test_database_restart.py).
