@@ -2,8 +2,8 @@
 
 from fastapi.testclient import TestClient
 
-from .database_helpers import unordered_reads_reversed
 from .factories import create_item, create_user
+from .unordered_reads import unordered_reads_reversed
 
 
 def test_create_item_returns_it_with_its_owner(client: TestClient) -> None:

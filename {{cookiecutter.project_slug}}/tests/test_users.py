@@ -6,8 +6,9 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }} import routes
 
-from .database_helpers import stored_password_hash, unordered_reads_reversed
+from .database_helpers import stored_password_hash
 from .factories import PASSWORD, create_item, create_user
+from .unordered_reads import unordered_reads_reversed
 
 
 def test_create_user_returns_it_without_password(client: TestClient) -> None:
