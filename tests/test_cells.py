@@ -87,8 +87,8 @@ FOREIGN_WORDS = {
     # What the tests ask the database's server, or SQLite's file.
     "backend": {
         "sqlite": ["pg_stat_activity", "information_schema", "/proc/self/net/tcp", "server_query", "PostgreSQL reads"],
-        "postgresql": ["innodb_trx", "BEGIN IMMEDIATE", "reverse_unordered_selects"],
-        "mysql": ["pg_stat_activity", "BEGIN IMMEDIATE", "reverse_unordered_selects", "PostgreSQL reads"],
+        "postgresql": ["innodb_trx", "rollback journal", "reverse_unordered_selects"],
+        "mysql": ["pg_stat_activity", "rollback journal", "reverse_unordered_selects", "PostgreSQL reads"],
     },
 }
 # (`.cookiecutter.json`, the recorded answers, is a file name the README may cite.)

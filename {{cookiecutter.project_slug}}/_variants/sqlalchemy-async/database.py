@@ -137,7 +137,11 @@ async def schema_lock(connection: AsyncConnection) -> AsyncIterator[None]:
         finally:
             await connection.execute(text(f"SELECT RELEASE_LOCK({MYSQL_LOCK})"))
     else:
-        yield  # SQLite serialises writers by itself
+        # SQLite: the file's write lock, taken up front (the driver begins no transaction
+        # for DDL, so two workers could both create the tables): a second process waits
+        # for it (the 5 s busy timeout), then finds the schema up to date.
+        await connection.exec_driver_sql("BEGIN IMMEDIATE")
+        yield
 
 
 def run_upgrade(connection: Connection) -> None:

@@ -92,7 +92,11 @@ def schema_lock(connection: Connection) -> Iterator[None]:
         finally:
             connection.execute(text(f"SELECT RELEASE_LOCK({MYSQL_LOCK})"))
     else:
-        yield  # SQLite serialises writers by itself
+        # SQLite: the file's write lock, taken up front (the driver begins no transaction
+        # for DDL, so two workers could both create the tables): a second process waits
+        # for it (the 5 s busy timeout), then finds the schema up to date.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        yield
 
 
 def upgrade_schema() -> None:
